@@ -1,0 +1,64 @@
+"""Typed, frozen settings read from ``EARSHOT_*`` environment variables (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline. Env var = ``EARSHOT_`` + field name in upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="EARSHOT_", env_file=".env", extra="ignore", frozen=True)
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = Field(default=None, repr=False)
+    kafka_ssl_cafile: str | None = None
+    topic_raw: str = "mentions.raw"
+    topic_enriched: str = "mentions.enriched"
+    topic_deadletter: str = "mentions.deadletter"
+    topic_alerts: str = "alerts"
+    partitions: int = Field(default=4, ge=1)
+    topic_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
+
+    # Message format: mentions per Kafka message (envelope). 1 disables batching.
+    envelope_max_mentions: int = Field(default=500, ge=1)
+    envelope_max_bytes: int = Field(default=900_000, ge=10_000)
+
+    # Faust worker
+    app_id: str = "earshot"
+    worker_web_host: str = "127.0.0.1"
+    worker_web_port: int = 6066
+    session_timeout_s: float = Field(default=6.0, gt=0)
+
+    # Enrichment
+    watchlist: Path = Path("config/watchlist.yaml")
+
+    # ClickHouse: chdb:///path (embedded) or clickhouse://user:password@host:port/database
+    clickhouse_url: str = "chdb://var/chdb"
+    batch_max_rows: int = Field(default=5000, ge=1)
+    batch_max_seconds: float = Field(default=1.0, gt=0)
+    query_http_host: str = "127.0.0.1"
+    query_http_port: int = 8124
+
+    # Webhook receiver
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8090
+
+    # Logs and local state
+    log_level: str = "INFO"
+    log_format: str = "text"
+    data_dir: Path = Path("var")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
