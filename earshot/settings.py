@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     topic_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
 
     # Message format: mentions per Kafka message (envelope). 1 disables batching.
-    envelope_max_mentions: int = Field(default=500, ge=1)
+    envelope_max_mentions: int = Field(default=200, ge=1)
     envelope_max_bytes: int = Field(default=900_000, ge=10_000)
 
     # Faust worker
@@ -40,11 +40,18 @@ class Settings(BaseSettings):
 
     # Enrichment
     watchlist: Path = Path("config/watchlist.yaml")
+    watchlist_reload_s: float = Field(default=5.0, gt=0, description="How often the watchlist file is polled")
+    intent_rules: Path | None = Field(default=None, description="YAML intent rules (default: bundled rules)")
+    redact_text: bool = Field(default=True, description="Redact e-mails, phone numbers... from stored text")
+    hash_author_ids: bool = False
+    author_hash_key: str | None = Field(default=None, repr=False, description="Secret key for author id hashing")
 
     # ClickHouse: chdb:///path (embedded) or clickhouse://user:password@host:port/database
     clickhouse_url: str = "chdb://var/chdb"
-    batch_max_rows: int = Field(default=5000, ge=1)
-    batch_max_seconds: float = Field(default=1.0, gt=0)
+    batch_max_rows: int = Field(default=20_000, ge=1, description="Most rows in one INSERT")
+    batch_max_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch")
+    batch_max_messages: int = Field(default=200, ge=1, description="Most Kafka messages in one sink batch")
+    sink_retry_max_s: float = Field(default=30.0, gt=0, description="Longest backoff between insert retries")
     query_http_host: str = "127.0.0.1"
     query_http_port: int = 8124
 

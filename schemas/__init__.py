@@ -2,7 +2,7 @@
 
 from schemas.alert import Alert, AuthorReach, VolumePoint
 from schemas.deadletter import DeadLetter
-from schemas.envelope import Rejected, decode_mentions, encode_batch, format_validation_error
+from schemas.envelope import Rejected, decode_mentions, encode_batch, encode_parts, format_validation_error
 from schemas.mention import (
     SCHEMA_VERSION,
     Author,
@@ -20,5 +20,5 @@ from schemas.mention import (
 __all__ = [
     "SCHEMA_VERSION", "Alert", "Author", "AuthorReach", "DeadLetter", "Engagement", "EnrichedMention",
     "LanguageGuess", "Priority", "ProcessingTimes", "RawMention", "Rejected", "Sentiment", "TopicMatch",
-    "VolumePoint", "decode_mentions", "encode_batch", "format_validation_error", "mention_key",
+    "VolumePoint", "decode_mentions", "encode_batch", "encode_parts", "format_validation_error", "mention_key",
 ]

@@ -63,6 +63,16 @@ def encode_batch(kind: BatchKind, mentions: Sequence[RawMention]) -> bytes:
     return b'{"earshot_batch":%d,"kind":"%s","mentions":' % (ENVELOPE_VERSION, kind.encode()) + body + b"}"
 
 
+def encode_parts(kind: BatchKind, parts: Sequence[bytes]) -> bytes:
+    """Build an envelope from mentions already serialised with ``model_dump_json``."""
+    head = b'{"earshot_batch":%d,"kind":"%s","mentions":[' % (ENVELOPE_VERSION, kind.encode())
+    return head + b",".join(parts) + b"]}"
+
+
+ENVELOPE_OVERHEAD_BYTES = 64
+"""Upper bound of the envelope's own bytes around the mentions (for size budgeting)."""
+
+
 def decode_mentions(value: bytes | str, model: type[M]) -> tuple[list[M], list[Rejected]]:
     """Decode an envelope, a JSON array or one bare mention into valid models and rejected items.
 

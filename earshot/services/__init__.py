@@ -1,0 +1,1 @@
+"""Local services (broker, ClickHouse server) for development, tests and the demo job."""
