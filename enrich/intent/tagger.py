@@ -1,0 +1,162 @@
+"""Fast multi-label intent tagging from YAML phrase rules.
+
+All phrases of a language go into one Aho-Corasick automaton, so a post is scanned once however
+many phrases there are; the few regular expressions run after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+import ahocorasick
+
+from enrich.intent.rules_model import ANY_LANGUAGE, RuleFile, parse_rule_files
+
+__all__ = ["IntentTagger", "INTENTS", "CRISIS_KINDS"]
+
+INTENTS = ("crisis", "complaint", "question", "purchase_intent", "feature_request", "praise")
+"""Top-level tags of the starter rules, in the order ``tag()`` reports them."""
+CRISIS_KINDS = ("outage", "recall", "safety", "legal", "security", "boycott")
+"""Crisis sub-tags of the starter rules (reported as ``crisis:<kind>`` after ``crisis``)."""
+
+_ORDER = {tag: i for i, tag in enumerate(INTENTS)}
+# Typographic apostrophes and full-width punctuation people type on phones.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\uff1f": "?", "\uff01": "!"})
+
+
+@dataclass(frozen=True)
+class _PhraseHit:
+    length: int
+    left_boundary: bool
+    right_boundary: bool
+    tag: str
+    veto: bool
+
+
+@dataclass(frozen=True)
+class _CompiledRules:
+    automaton: ahocorasick.Automaton | None
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _is_ascii_word_edge(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _phrase_hit(phrase: str, tag: str, veto: bool) -> tuple[str, _PhraseHit]:
+    prefix = phrase.endswith("*")
+    key = phrase.rstrip("*").rstrip()
+    # Whole-word matching only where the phrase edge is a Latin letter or digit: Korean particles
+    # and endings are glued on, so Hangul edges are matched as substrings on purpose.
+    hit = _PhraseHit(
+        length=len(key),
+        left_boundary=_is_ascii_word_edge(key[0]),
+        right_boundary=not prefix and _is_ascii_word_edge(key[-1]),
+        tag=tag,
+        veto=veto,
+    )
+    return key, hit
+
+
+def _compile(files: Iterable[RuleFile]) -> _CompiledRules:
+    by_key: dict[str, list[_PhraseHit]] = {}
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for rule_file in files:
+        for rule in rule_file.rules:
+            for phrase in rule.phrases:
+                key, hit = _phrase_hit(phrase, rule.tag, veto=False)
+                by_key.setdefault(key, []).append(hit)
+            for phrase in rule.unless:
+                key, hit = _phrase_hit(phrase, rule.tag, veto=True)
+                by_key.setdefault(key, []).append(hit)
+            if rule.patterns:
+                joined = "|".join(f"(?:{p})" for p in rule.patterns)
+                patterns.append((rule.tag, re.compile(joined, re.IGNORECASE)))
+    automaton: ahocorasick.Automaton | None = None
+    if by_key:
+        automaton = ahocorasick.Automaton()
+        for key, hits in by_key.items():
+            automaton.add_word(key, tuple(hits))
+        automaton.make_automaton()
+    return _CompiledRules(automaton, tuple(patterns))
+
+
+def _sort_key(tag: str) -> tuple[int, str]:
+    top = tag.split(":", 1)[0]
+    return (_ORDER.get(top, len(_ORDER)), tag if ":" in tag else "")
+
+
+class IntentTagger:
+    """Assigns zero or more intent tags to a post.
+
+    Rules of the post's language and the language-independent rules (``lang: "*"``) apply. When the
+    language has no rules of its own (``und``, or a misdetected short post) every rule file applies:
+    a phrase is written in one language, so finding it is evidence enough.
+    """
+
+    def __init__(self, rule_files: Iterable[RuleFile]) -> None:
+        grouped: dict[str, list[RuleFile]] = {}
+        for rule_file in rule_files:
+            grouped.setdefault(rule_file.lang, []).append(rule_file)
+        self._any = _compile(grouped.pop(ANY_LANGUAGE, []))
+        self._by_lang = {lang: _compile(files) for lang, files in grouped.items()}
+        self._all = tuple(self._by_lang.values())
+
+    @classmethod
+    def default(cls) -> IntentTagger:
+        """The bundled English, Korean and language-independent starter rules."""
+        return cls(cls.bundled_rule_files())
+
+    @classmethod
+    def from_yaml(cls, *texts: str) -> IntentTagger:
+        """Build from one or more YAML texts (each may hold several ``---`` documents)."""
+        return cls(rule_file for text in texts for rule_file in parse_rule_files(text))
+
+    @staticmethod
+    def bundled_rule_files() -> list[RuleFile]:
+        """Parse the rule files shipped in ``enrich/intent/rules/`` (to extend them, for instance)."""
+        folder = resources.files("enrich.intent.rules")
+        files: list[RuleFile] = []
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".yaml", ".yml")):
+                files.extend(parse_rule_files(entry.read_text(encoding="utf-8")))
+        return files
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages with rules of their own."""
+        return frozenset(self._by_lang)
+
+    def tag(self, text: str, lang: str) -> list[str]:
+        """Return the tags of ``text`` (e.g. ``["crisis", "crisis:outage", "complaint"]``)."""
+        folded = text.lower().translate(_FOLD)
+        own = self._by_lang.get(lang.lower())
+        rule_sets = (own, self._any) if own is not None else (*self._all, self._any)
+        hits: set[str] = set()
+        vetoed: set[str] = set()
+        for rules in rule_sets:
+            self._scan(rules, folded, hits, vetoed)
+        tags = hits - vetoed
+        for tag in list(tags):
+            if ":" in tag:
+                tags.add(tag.split(":", 1)[0])
+        return sorted(tags, key=_sort_key)
+
+    @staticmethod
+    def _scan(rules: _CompiledRules, folded: str, hits: set[str], vetoed: set[str]) -> None:
+        if rules.automaton is not None:
+            last = len(folded) - 1
+            for end, phrase_hits in rules.automaton.iter(folded):
+                for hit in phrase_hits:
+                    start = end - hit.length + 1
+                    if hit.left_boundary and start > 0 and _is_ascii_word_edge(folded[start - 1]):
+                        continue
+                    if hit.right_boundary and end < last and _is_ascii_word_edge(folded[end + 1]):
+                        continue
+                    (vetoed if hit.veto else hits).add(hit.tag)
+        for tag, pattern in rules.patterns:
+            if tag not in hits and pattern.search(folded):
+                hits.add(tag)

@@ -1,0 +1,111 @@
+"""Per-language sentiment routing.
+
+Each language code maps to an analyzer with vaderSentiment's ``polarity_scores`` API. A language
+without an analyzer is *unscored* (``None``), never a confident neutral: VADER on French text
+finds no words it knows and would call the post neutral with full confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+from schemas.mention import Sentiment, SentimentLabel
+
+__all__ = [
+    "Analyzer",
+    "SentimentRouter",
+    "POSITIVE_THRESHOLD",
+    "NEGATIVE_THRESHOLD",
+    "default_english_analyzer",
+    "label_for",
+]
+
+POSITIVE_THRESHOLD = 0.05
+"""Compound at or above this is positive (VADER authors' recommendation)."""
+NEGATIVE_THRESHOLD = -0.05
+"""Compound at or below this is negative."""
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Anything with vaderSentiment's ``polarity_scores``. An optional ``name`` attribute is recorded."""
+
+    def polarity_scores(self, text: str) -> Mapping[str, float]: ...
+
+
+def label_for(compound: float) -> SentimentLabel:
+    """Map a compound score to a label with the VADER thresholds."""
+    if compound >= POSITIVE_THRESHOLD:
+        return "positive"
+    if compound <= NEGATIVE_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def default_english_analyzer() -> Analyzer:
+    """The project's fast VADER if present, otherwise the reference vaderSentiment."""
+    try:
+        from enrich.sentiment import SentimentAnalyzer
+    except ImportError:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return SentimentIntensityAnalyzer()  # type: ignore[no-any-return]
+    analyzer: Analyzer = SentimentAnalyzer()
+    return analyzer
+
+
+def _analyzer_name(analyzer: Analyzer) -> str:
+    name = getattr(analyzer, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    module = type(analyzer).__module__
+    if module.startswith(("vaderSentiment", "enrich.sentiment")):
+        return "vader"
+    return type(analyzer).__name__.lower()
+
+
+class SentimentRouter:
+    """Chooses the analyzer for a language and turns its scores into a :class:`Sentiment`.
+
+    With ``analyzers=None`` English goes to VADER and Korean to the Korean lexicon analyzer.
+    Pass a dict to replace the set (e.g. ``{"en": my_vader}`` to leave Korean unscored).
+    """
+
+    def __init__(self, analyzers: Mapping[str, Analyzer] | None = None) -> None:
+        if analyzers is None:
+            from enrich.korean import KoreanSentimentAnalyzer
+
+            analyzers = {"en": default_english_analyzer(), "ko": KoreanSentimentAnalyzer()}
+        for lang, analyzer in analyzers.items():
+            if not callable(getattr(analyzer, "polarity_scores", None)):
+                raise TypeError(f"analyzer for {lang!r} has no polarity_scores(text) method")
+        self._routes = {
+            lang.lower(): (analyzer, _analyzer_name(analyzer)) for lang, analyzer in analyzers.items()
+        }
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Language codes that get a score."""
+        return frozenset(self._routes)
+
+    def covers(self, lang: str) -> bool:
+        """True when ``lang`` has an analyzer."""
+        return lang.lower() in self._routes
+
+    def score(self, text: str, lang: str) -> Sentiment | None:
+        """Score ``text`` with the analyzer for ``lang``; ``None`` when no analyzer covers it."""
+        route = self._routes.get(lang) or self._routes.get(lang.lower())
+        if route is None:
+            return None
+        analyzer, name = route
+        scores = analyzer.polarity_scores(text)
+        compound = float(scores["compound"])
+        return Sentiment.model_construct(
+            compound=compound,
+            pos=float(scores["pos"]),
+            neu=float(scores["neu"]),
+            neg=float(scores["neg"]),
+            label=label_for(compound),
+            analyzer=name,
+        )
