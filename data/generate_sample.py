@@ -26,11 +26,11 @@ from schemas import RawMention
 
 DEFAULT_SEED = 7
 BASE_TIME = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-DURATION_MIN = 180
+DURATION_MIN = 300
 CSV_ROWS = 300
 
 SPIKE_BRAND = "nimbus"
-SPIKE_START_MIN = 100  # 10:40Z
+SPIKE_START_MIN = 200  # 12:20Z: after more than the detectors' two-hour warm-up
 SPIKE_PROFILE = (4, 7, 9, 10, 10, 10, 10, 10, 9.5, 9, 8.5, 8, 7, 5.5, 4)
 """Nimbus volume multiplier for each minute of the spike window (ramp up, plateau, decay)."""
 SPIKE_END_MIN = SPIKE_START_MIN + len(SPIKE_PROFILE)

@@ -168,7 +168,7 @@ def test_every_invalid_record_is_rejected(gen: ModuleType) -> None:
 def test_generated_files_are_small() -> None:
     total = sum((DATA / n).stat().st_size for n in ("sample_mentions.jsonl", "sample_mentions.csv",
                                                      "sample_invalid.jsonl"))
-    assert total < 2_000_000
+    assert total < 3_000_000  # five hours of posts: keep the repository light
 
 
 def test_watchlist_matches_every_sample_post_except_false_friends(gen: ModuleType, shipped: list[dict[str, Any]]) -> None:
