@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from schemas.mention import Sentiment, SentimentLabel
+from enrich.sentiment.labels import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for
+from schemas.mention import Sentiment
 
 __all__ = [
     "Analyzer",
@@ -21,12 +22,6 @@ __all__ = [
     "label_for",
 ]
 
-POSITIVE_THRESHOLD = 0.05
-"""Compound at or above this is positive (VADER authors' recommendation)."""
-NEGATIVE_THRESHOLD = -0.05
-"""Compound at or below this is negative."""
-
-
 @runtime_checkable
 class Analyzer(Protocol):
     """Anything with vaderSentiment's ``polarity_scores``. An optional ``name`` attribute is recorded."""
@@ -34,23 +29,10 @@ class Analyzer(Protocol):
     def polarity_scores(self, text: str) -> Mapping[str, float]: ...
 
 
-def label_for(compound: float) -> SentimentLabel:
-    """Map a compound score to a label with the VADER thresholds."""
-    if compound >= POSITIVE_THRESHOLD:
-        return "positive"
-    if compound <= NEGATIVE_THRESHOLD:
-        return "negative"
-    return "neutral"
-
-
 def default_english_analyzer() -> Analyzer:
-    """The project's fast VADER if present, otherwise the reference vaderSentiment."""
-    try:
-        from enrich.sentiment import SentimentAnalyzer
-    except ImportError:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    """The project's fast VADER (output identical to vaderSentiment 3.3.2)."""
+    from enrich.sentiment import SentimentAnalyzer
 
-        return SentimentIntensityAnalyzer()  # type: ignore[no-any-return]
     analyzer: Analyzer = SentimentAnalyzer()
     return analyzer
 
