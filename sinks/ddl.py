@@ -137,3 +137,139 @@ ORDER BY version
 
 INITIAL_SCHEMA: tuple[str, ...] = (MENTIONS, MENTION_TOPICS, DEAD_LETTERS, ALERTS)
 """Migration 1. ``schema_migrations`` itself is created by :func:`sinks.migrations.migrate` first."""
+
+# -- migration 2: per-minute aggregates maintained by materialized views ----------------------------
+#
+# The views read from ``mentions`` (not ``mention_topics``): the ``mentions`` insert is the writer's
+# "already stored" marker, so a view on it fires exactly once per new mention (replays are skipped
+# before the insert). Aggregates are partitioned by month: a 30-day trend of one topic then reads
+# one or two parts instead of 30 (2-3x faster on 10M mentions), and aggregates are small, so
+# retention keeps them longer than raw rows (whole months). Readers must still ``sum()`` with
+# ``GROUP BY``: SummingMergeTree collapses rows only when parts merge.
+
+_AGGREGATE_COLUMNS = """
+    mentions UInt64,
+    positive UInt64,
+    negative UInt64,
+    neutral UInt64,
+    unscored UInt64,
+    sentiment_sum Float64,
+    reach UInt64,
+    engagement UInt64"""
+
+_AGGREGATE_SELECT = """
+    count() AS mentions,
+    countIf(sentiment_label = 'positive') AS positive,
+    countIf(sentiment_label = 'negative') AS negative,
+    countIf(sentiment_label = 'neutral') AS neutral,
+    countIf(sentiment_scored = 0) AS unscored,
+    sumIf(toFloat64(sentiment_compound), sentiment_scored = 1) AS sentiment_sum,
+    sum(author_followers) AS reach,
+    sum(likes + replies + reposts + quotes) AS engagement"""
+
+TOPIC_VOLUME_1M = f"""
+CREATE TABLE IF NOT EXISTS topic_volume_1m (
+    topic_id String,
+    minute DateTime('UTC'),{_AGGREGATE_COLUMNS}
+) ENGINE = SummingMergeTree()
+PARTITION BY toYYYYMM(minute)
+ORDER BY (topic_id, minute)
+"""
+
+TOPIC_VOLUME_1M_SELECT = f"""
+SELECT
+    arrayJoin(topics) AS topic_id,
+    toStartOfMinute(created_at) AS minute,{_AGGREGATE_SELECT}
+FROM mentions"""
+"""The view's query; ``GROUP BY`` is appended (the backfill adds a ``WHERE`` before it)."""
+
+TOPIC_VOLUME_1M_GROUP = "GROUP BY topic_id, minute"
+
+TOPIC_VOLUME_1M_MV = f"""
+CREATE MATERIALIZED VIEW IF NOT EXISTS topic_volume_1m_mv TO topic_volume_1m AS
+{TOPIC_VOLUME_1M_SELECT}
+{TOPIC_VOLUME_1M_GROUP}
+"""
+
+VOLUME_1M = f"""
+CREATE TABLE IF NOT EXISTS volume_1m (
+    minute DateTime('UTC'),
+    platform String,
+    lang String,{_AGGREGATE_COLUMNS}
+) ENGINE = SummingMergeTree()
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, platform, lang)
+"""
+
+VOLUME_1M_SELECT = f"""
+SELECT
+    toStartOfMinute(created_at) AS minute,
+    platform,
+    lang,{_AGGREGATE_SELECT}
+FROM mentions"""
+
+VOLUME_1M_GROUP = "GROUP BY minute, platform, lang"
+
+VOLUME_1M_MV = f"""
+CREATE MATERIALIZED VIEW IF NOT EXISTS volume_1m_mv TO volume_1m AS
+{VOLUME_1M_SELECT}
+{VOLUME_1M_GROUP}
+"""
+
+PER_MINUTE_AGGREGATES: tuple[str, ...] = (TOPIC_VOLUME_1M, VOLUME_1M, TOPIC_VOLUME_1M_MV, VOLUME_1M_MV)
+"""Migration 2 (the views come after their target tables)."""
+
+AGGREGATE_SOURCES: dict[str, tuple[str, str]] = {
+    "topic_volume_1m": (TOPIC_VOLUME_1M_SELECT, TOPIC_VOLUME_1M_GROUP),
+    "volume_1m": (VOLUME_1M_SELECT, VOLUME_1M_GROUP),
+}
+"""Aggregate table -> (SELECT over ``mentions``, GROUP BY): the backfill and rebuild use the views' query."""
+
+
+# -- migration 3: spike stage state and alert delivery -------------------------------------------
+
+STREAM_PROGRESS = """
+CREATE TABLE IF NOT EXISTS stream_progress (
+    stream String,
+    partition UInt32,
+    max_event_time DateTime('UTC'),
+    updated_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (stream, partition, max_event_time)
+"""
+"""Per Kafka partition, the newest event time the sink has stored: the spike stage's watermark."""
+
+SPIKE_STATE = """
+CREATE TABLE IF NOT EXISTS spike_state (
+    id String,
+    processed_until DateTime('UTC'),
+    state String,
+    updated_at DateTime('UTC'),
+    version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id
+"""
+"""Checkpoints of the spike detectors and incident state (JSON), read back with argMax."""
+
+ALERT_DELIVERIES = """
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    alert_id String,
+    revision UInt32,
+    notifier String,
+    status String,
+    attempt UInt32,
+    error String,
+    at DateTime('UTC')
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMM(at)
+ORDER BY (alert_id, revision, notifier, at)
+"""
+"""Every delivery attempt of every alert revision to every notifier: failures are never silent."""
+
+SPIKE_STAGE_TABLES: tuple[str, ...] = (STREAM_PROGRESS, SPIKE_STATE, ALERT_DELIVERIES)
+
+ALERT_CONTEXT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("related_topics", "Array(String)"),
+    ("dashboard_url", "String"),
+)
+"""Columns added to ``alerts`` by migration 3 (18.16 has no ADD COLUMN IF NOT EXISTS: checked first)."""

@@ -1,14 +1,16 @@
 """Ordered schema migrations, applied once each and recorded in ``schema_migrations``.
 
 Every statement must be idempotent (``IF NOT EXISTS``): two workers may race through :func:`migrate`,
-and a crash between a statement and its record re-runs the whole migration. Per-minute aggregate
-materialized views (next issue) are added here as migration 2+; MVs fire on every insert, which is
-why :class:`sinks.writers.MentionWriter` drops replayed mentions *before* inserting.
+and a crash between a statement and its record re-runs the whole migration. Migration 2 adds the
+per-minute aggregates fed by materialized views on ``mentions``; views fire on every insert, which is
+why :class:`sinks.writers.MentionWriter` drops replayed mentions *before* inserting. Migration 1 is
+applied in the field: never edit a released migration, add a new one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,10 +27,44 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    backfill: Callable[[ClickHouseBackend], None] | None = None
+    """Runs after the statements (e.g. fill new aggregate tables from existing rows)."""
+
+
+def backfill_aggregates(backend: ClickHouseBackend) -> None:
+    """Fill the per-minute aggregates from mentions stored before their views existed.
+
+    The cutoff is the server's clock right after the views were created: rows the sink inserted
+    earlier carry an older ``inserted_at``; later rows were counted by the views. Workers migrate
+    before they consume, so no insert normally runs in between. A crash after this and before the
+    migration is recorded re-runs it and double-counts old rows: rebuild with
+    :func:`sinks.aggregates.rebuild_aggregates` while the sink is stopped.
+    """
+    cutoff = int(backend.query("SELECT toUInt32(now()) AS t")[0]["t"])
+    for table, (select, group_by) in ddl.AGGREGATE_SOURCES.items():
+        backend.execute(f"INSERT INTO {table} {select} FINAL WHERE inserted_at < toDateTime({cutoff}) {group_by}")
+
+
+def add_missing_columns(backend: ClickHouseBackend, table: str, columns: tuple[tuple[str, str], ...]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for the columns ``table`` lacks (idempotent on every engine)."""
+    rows = backend.query(f"SELECT name FROM system.columns WHERE database = '{backend.database}' "
+                         f"AND table = '{table}'")
+    present = {str(r["name"]) for r in rows}
+    for name, ch_type in columns:
+        if name not in present:
+            backend.execute(f"ALTER TABLE {table} ADD COLUMN {name} {ch_type}")
+
+
+def add_alert_context_columns(backend: ClickHouseBackend) -> None:
+    add_missing_columns(backend, "alerts", ddl.ALERT_CONTEXT_COLUMNS)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables: mentions, mention_topics, dead_letters, alerts", ddl.INITIAL_SCHEMA),
+    Migration(2, "per-minute aggregates topic_volume_1m and volume_1m fed by materialized views on mentions",
+              ddl.PER_MINUTE_AGGREGATES, backfill_aggregates),
+    Migration(3, "spike stage: stream_progress, spike_state, alert_deliveries; alerts.related_topics",
+              ddl.SPIKE_STAGE_TABLES, add_alert_context_columns),
 )
 
 
@@ -52,6 +88,8 @@ def migrate(backend: ClickHouseBackend, migrations: tuple[Migration, ...] = MIGR
         log.info("applying ClickHouse migration %d: %s", migration.version, migration.name)
         for statement in migration.statements:
             backend.execute(statement)
+        if migration.backfill is not None:
+            migration.backfill(backend)
         backend.insert("schema_migrations", ["version", "name", "applied_at"],
                        [(migration.version, migration.name, datetime.now(UTC))])
         applied.append(migration.version)

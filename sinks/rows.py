@@ -41,7 +41,7 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "alert_id", "revision", "schema_version", "topic_id", "series", "status", "severity", "window_start",
     "window_end", "observed", "expected", "ratio", "score", "sentiment_mix_labels", "sentiment_mix_counts",
     "top_terms", "top_author_handles", "top_author_followers", "sample_urls", "query", "opened_at",
-    "updated_at", "resolved_at", "inserted_at", "version",
+    "updated_at", "resolved_at", "inserted_at", "version", "related_topics", "dashboard_url",
 )
 
 _UINT32_MAX = 2**32 - 1
@@ -128,5 +128,5 @@ def alert_row(a: Alert, inserted_at: datetime) -> tuple[Any, ...]:
         a.window_end, a.observed, a.expected, a.ratio, a.score, [k for k, _ in mix], [v for _, v in mix],
         list(a.top_terms), [x.handle for x in a.top_authors], [max(0, x.followers) for x in a.top_authors],
         list(a.sample_urls), a.query, a.opened_at, a.updated_at, a.resolved_at, inserted_at,
-        micros(a.updated_at),
+        micros(a.updated_at), list(a.related_topics), a.dashboard_url or "",
     )

@@ -15,23 +15,19 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from schemas import Alert, DeadLetter, EnrichedMention
-from sinks.backends import ClickHouseBackend
+from sinks.backends import LOOKUP_CHUNK, ClickHouseBackend, existing_keys_sql
+from sinks.columns import mention_columns, mention_topic_columns
 from sinks.rows import (
     ALERT_COLUMNS,
     DEAD_LETTER_COLUMNS,
-    MENTION_COLUMNS,
-    MENTION_TOPIC_COLUMNS,
     alert_row,
     dead_letter_id,
     dead_letter_row,
-    mention_row,
-    mention_topic_rows,
     mention_version,
 )
-from sinks.sql import hex_list, identifier, string_literal
+from sinks.sql import string_literal
 
-LOOKUP_CHUNK = 2000
-"""Keys per existence lookup: keeps the query text far below 18.16's 256 KiB ``max_query_size``."""
+__all__ = ["LOOKUP_CHUNK", "AlertWriter", "DeadLetterWriter", "MentionWriter", "chunks", "existing_keys_sql"]
 
 T = TypeVar("T")
 
@@ -40,19 +36,6 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     """Consecutive slices of at most ``size`` items."""
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def existing_keys_sql(table: str, key_column: str, time_column: str, keys: Iterable[str],
-                      first: datetime, last: datetime) -> str:
-    """The lookup of which hex ``keys`` exist in ``table`` with ``time_column`` in [first, last].
-
-    The time range lets ClickHouse skip partitions and granules; ``first``/``last`` are truncated to
-    seconds like the stored values.
-    """
-    lo, hi = int(first.timestamp()), int(last.timestamp())
-    return (f"SELECT DISTINCT {identifier(key_column)} AS k FROM {identifier(table)} "
-            f"WHERE {time_column} >= toDateTime({lo}) AND {time_column} <= toDateTime({hi}) "
-            f"AND {key_column} IN ({hex_list(keys)})")
 
 
 def _now() -> datetime:
@@ -72,13 +55,13 @@ class MentionWriter:
             seen = latest.get(m.mention_key)
             if seen is None or mention_version(m) > mention_version(seen):
                 latest[m.mention_key] = m
-        # Sorted by time, each lookup chunk covers a narrow created_at range.
+        # Sorted by time so the lookup's created_at range is as narrow as the batch allows.
         candidates = sorted(latest.values(), key=lambda m: m.created_at)
-        existing: set[str] = set()
-        for chunk in chunks(candidates, LOOKUP_CHUNK):
-            sql = existing_keys_sql("mentions", "mention_key", "created_at", (m.mention_key for m in chunk),
-                                    chunk[0].created_at, chunk[-1].created_at)
-            existing.update(row["k"] for row in self.backend.query(sql))
+        if not candidates:
+            return []
+        existing = self.backend.existing_keys("mentions", "mention_key", "created_at",
+                                              [m.mention_key for m in candidates],
+                                              candidates[0].created_at, candidates[-1].created_at)
         return [m for m in candidates if m.mention_key not in existing]
 
     def write(self, mentions: Sequence[EnrichedMention]) -> int:
@@ -89,12 +72,13 @@ class MentionWriter:
         if not new:
             return 0
         now = _now()
-        topic_rows = [row for m in new for row in mention_topic_rows(m)]
-        mention_rows = [mention_row(m, now) for m in new]
+        topic_columns = mention_topic_columns(new)
         # mentions is the "already stored" marker, so it goes last: a failure in between leaves
         # topic rows that the retry re-inserts (merged away by ReplacingMergeTree), never lost ones.
-        self.backend.insert("mention_topics", MENTION_TOPIC_COLUMNS, topic_rows)
-        self.backend.insert("mentions", MENTION_COLUMNS, mention_rows)
+        # The per-minute aggregate views fire on the mentions insert, once per new mention.
+        if topic_columns["topic_id"]:
+            self.backend.insert_columns("mention_topics", topic_columns)
+        self.backend.insert_columns("mentions", mention_columns(new, now))
         return len(new)
 
 
@@ -110,11 +94,8 @@ class DeadLetterWriter:
         if not by_id:
             return 0
         ordered = sorted(by_id.items(), key=lambda item: item[1].received_at)
-        existing: set[str] = set()
-        for chunk in chunks(ordered, LOOKUP_CHUNK):
-            sql = existing_keys_sql("dead_letters", "id", "received_at", (k for k, _ in chunk),
-                                    chunk[0][1].received_at, chunk[-1][1].received_at)
-            existing.update(row["k"] for row in self.backend.query(sql))
+        existing = self.backend.existing_keys("dead_letters", "id", "received_at", [k for k, _ in ordered],
+                                              ordered[0][1].received_at, ordered[-1][1].received_at)
         now = _now()
         rows = [dead_letter_row(d, now) for k, d in ordered if k not in existing]
         self.backend.insert("dead_letters", DEAD_LETTER_COLUMNS, rows)

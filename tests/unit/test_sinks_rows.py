@@ -45,7 +45,7 @@ def test_column_lists_match_the_ddl() -> None:
     assert list(MENTION_COLUMNS) == ddl_columns(ddl.MENTIONS)
     assert list(MENTION_TOPIC_COLUMNS) == ddl_columns(ddl.MENTION_TOPICS)
     assert list(DEAD_LETTER_COLUMNS) == ddl_columns(ddl.DEAD_LETTERS)
-    assert list(ALERT_COLUMNS) == ddl_columns(ddl.ALERTS)
+    assert list(ALERT_COLUMNS) == ddl_columns(ddl.ALERTS) + [name for name, _ in ddl.ALERT_CONTEXT_COLUMNS]
 
 
 def test_mention_row_maps_every_field() -> None:

@@ -1,0 +1,1 @@
+"""The analyst layer: queries over the ClickHouse store, and the ``earshot query`` commands."""
