@@ -1,0 +1,45 @@
+"""``WatchlistMatcher``: every watch topic a post matches, with the matched terms and their spans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from enrich.matching.engine import Engine
+from enrich.matching.watchlist import Watchlist
+from schemas import TopicMatch
+
+
+class WatchlistMatcher:
+    """Matches posts against all enabled topics of a watchlist. Immutable; rebuild to reload."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        self._topics = [t for t in watchlist.topics if t.enabled]
+        self._engine = Engine([t.node() for t in self._topics])
+
+    def match(self, text: str, fields: Mapping[str, Any] | None = None) -> list[TopicMatch]:
+        """All matching topics in watchlist order; spans are (start, end) offsets into ``text``."""
+        post, matched = self._engine.matching(text, fields)
+        out = []
+        for qi in matched:
+            topic = self._topics[qi]
+            terms, spans = self._engine.queries[qi].explain(post)
+            # Plain construction: measured faster than model_construct (pydantic 2.14), and still validated.
+            out.append(TopicMatch(topic_id=topic.id, group=topic.group, terms=terms, spans=spans))
+        return out
+
+    def match_ids(self, text: str, fields: Mapping[str, Any] | None = None) -> list[str]:
+        """Ids of the matching topics, without the explanation (cheaper)."""
+        _, matched = self._engine.matching(text, fields)
+        return [self._topics[qi].id for qi in matched]
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Size of the prefilter: topics, distinct terms, automaton keys, always-evaluated topics."""
+        return {
+            "topics": len(self._topics),
+            "terms": len(self._engine.terms),
+            "automaton_keys": self._engine.automaton_keys,
+            "always_evaluated": self._engine.always_evaluated,
+        }

@@ -1,0 +1,277 @@
+"""Text folding for matching, with a map from folded offsets back to the original text.
+
+Folding is done one original character at a time, so every folded character knows which original
+character produced it. Per character: NFKC (full-width and compatibility forms), casefold, removal of
+accents on Latin/Greek/Cyrillic letters, typographic apostrophes and hyphens to ASCII, every kind of
+whitespace to one space (runs collapse to one), invisible joiners removed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+
+_COMBINING_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+# Letters that carry a diacritic without a Unicode decomposition (as Lucene's ASCII folding treats them).
+_EXTRA_BASE = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ŀ": "l"}
+_TYPOGRAPHIC = {
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'",
+    "\u2010": "-", "\u2011": "-", "\u2212": "-",
+    "\u200b": " ",  # zero-width space separates words
+}
+# Invisible characters that must not split a word (soft hyphen, joiners, BOM, variation selectors).
+_INVISIBLE = {"\u00ad", "\u200c", "\u200d", "\u2060", "\ufeff", "\ufe0e", "\ufe0f"}
+
+
+def _is_accent_script(cp: int) -> bool:
+    """Scripts whose diacritics Brandwatch ignores for unaccented keywords: Latin, Greek, Cyrillic."""
+    return cp <= 0x052F or 0x1E00 <= cp <= 0x1FFF or 0x2C60 <= cp <= 0x2C7F or 0xA720 <= cp <= 0xA7FF
+
+
+def _is_combining_mark(cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in _COMBINING_BLOCKS)
+
+
+def strip_accents(s: str) -> str:
+    """Remove diacritics from Latin/Greek/Cyrillic letters; other scripts are returned unchanged."""
+    out = []
+    for ch in s:
+        cp = ord(ch)
+        if _is_combining_mark(cp):
+            continue
+        if _is_accent_script(cp):
+            base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+            out.append(_EXTRA_BASE.get(base, base))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def fold_char(ch: str, keep_case: bool = False, keep_accents: bool = False) -> str:
+    """Fold one original character; may return "" (removed) or several characters (e.g. "ﬁ" -> "fi")."""
+    if ch in _INVISIBLE:
+        return ""
+    if ch.isspace():
+        return " "
+    s = unicodedata.normalize("NFKC", ch)
+    if not keep_case:
+        s = s.casefold()
+    if keep_accents:
+        # Decompose so that precomposed and combining-sequence spellings compare equal.
+        s = unicodedata.normalize("NFD", s) if any(_is_accent_script(ord(c)) for c in s) else s
+    else:
+        s = strip_accents(s)
+    return "".join(_TYPOGRAPHIC.get(c, c) for c in s)
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds characters on first sight and remembers them."""
+
+    def __init__(self, keep_case: bool, keep_accents: bool) -> None:
+        super().__init__()
+        self.keep_case = keep_case
+        self.keep_accents = keep_accents
+        for cp in range(128):
+            self[cp] = fold_char(chr(cp), keep_case, keep_accents)
+
+    def __missing__(self, cp: int) -> str:
+        value = fold_char(chr(cp), self.keep_case, self.keep_accents)
+        self[cp] = value
+        return value
+
+
+FOLD = _FoldTable(keep_case=False, keep_accents=False)
+"""Default fold: case and accent insensitive. This is the form the prefilter searches."""
+# ASCII folds to lower case, with control whitespace as a space; str.lower() is several times faster
+# than str.translate, so only the (rarer) control whitespace goes through a regex.
+_ASCII_SPACE = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in range(128) if FOLD[cp] != chr(cp).lower()) + "]")
+
+
+def _fold_ascii(text: str) -> str:
+    out = text.lower()
+    return _ASCII_SPACE.sub(" ", out) if _ASCII_SPACE.search(out) else out
+
+_SPACE_RUN = re.compile(" {2,}")
+# Characters that fold to themselves (tested): kana, CJK ideographs, Hangul syllables, most emoji.
+_IDENTITY_RANGES = "\u2600-\u27bf\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\U0001f300-\U0001faff"
+_NON_ASCII_RUN = re.compile("([^\\x00-\\x7f]+)")
+_IDENTITY_RUN = re.compile(f"[{_IDENTITY_RANGES}]+")
+
+_TABLES: dict[tuple[bool, bool], _FoldTable] = {(False, False): FOLD}
+
+
+def _fold_parts(parts: list[str]) -> list[str]:
+    """Default fold of ``_NON_ASCII_RUN.split(text)``: alternating ASCII and non-ASCII runs."""
+    # Mostly-ASCII posts (one emoji, a few accents): ASCII runs take the fast path, only the other runs
+    # go through the per-character table, and runs of characters from _IDENTITY_RANGES (CJK, Hangul,
+    # emoji) are kept as they are.
+    out = parts[:]
+    for i in range(0, len(out), 2):
+        out[i] = _fold_ascii(out[i])
+    identity = _IDENTITY_RUN.fullmatch
+    for i in range(1, len(out), 2):
+        if identity(out[i]) is None:
+            out[i] = out[i].translate(FOLD)
+    return out
+
+
+def _collapse(text: str) -> str:
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
+
+
+def fold(text: str, keep_case: bool = False, keep_accents: bool = False) -> str:
+    """Fold ``text`` (see module docstring). Keeping case or accents serves case/accent-sensitive terms."""
+    if not keep_case and not keep_accents:
+        if text.isascii():
+            return _collapse(_fold_ascii(text))
+        return _collapse("".join(_fold_parts(_NON_ASCII_RUN.split(text))))
+    table = _TABLES.get((keep_case, keep_accents))
+    if table is None:
+        table = _TABLES[(keep_case, keep_accents)] = _FoldTable(keep_case, keep_accents)
+    return _collapse(text.translate(table))
+
+
+def _offset_map(original: str, parts: list[str] | None, unfolded: str) -> list[int]:
+    """For each character of the folded text, the index of the original character it comes from.
+
+    ``parts`` is ``_NON_ASCII_RUN.split(original)`` (None for ASCII text) and ``unfolded`` the fold
+    before space runs were collapsed.
+    """
+    starts: list[int] = []
+    if parts is None:
+        starts = list(range(len(original)))
+    else:
+        pos = 0
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                starts.extend(range(pos, pos + len(part)))
+            else:
+                for j, ch in enumerate(part):
+                    starts.extend([pos + j] * len(FOLD[ord(ch)]))
+            pos += len(part)
+    if "  " not in unfolded:
+        return starts
+    # Drop the entries of the spaces that the collapse of space runs removed.
+    kept: list[int] = []
+    prev = 0
+    for m in _SPACE_RUN.finditer(unfolded):
+        kept.extend(starts[prev : m.start() + 1])
+        prev = m.end()
+    kept.extend(starts[prev:])
+    return kept
+
+
+class FoldedText:
+    """A post's text in folded form, plus a lazily built map from folded offsets to original offsets."""
+
+    __slots__ = ("original", "folded", "_parts", "_unfolded", "_starts", "_tokens", "_masked")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        # Same as fold(original), keeping the pieces the offset map needs if spans are asked for.
+        if original.isascii():
+            self._parts: list[str] | None = None
+            self._unfolded = _fold_ascii(original)
+        else:
+            self._parts = _NON_ASCII_RUN.split(original)
+            self._unfolded = "".join(_fold_parts(self._parts))
+        self.folded = _collapse(self._unfolded)
+        self._starts: list[int] | None = None
+        self._tokens: tuple[list[int], list[int]] | None = None
+        self._masked: str | None = None
+
+    @property
+    def masked(self) -> str:
+        """The folded text with Hangul and unspaced-script characters replaced by NUL, so that a plain
+        ``\\w`` in a regex means "glue character" (see :data:`GLUE`)."""
+        if self._masked is None:
+            f = self.folded
+            self._masked = f if f.isascii() else f.translate(MASK)
+        return self._masked
+
+    def _build_starts(self) -> list[int]:
+        starts = _offset_map(self.original, self._parts, self._unfolded)
+        if len(starts) != len(self.folded):  # pragma: no cover - would be a folding bug
+            raise AssertionError("offset map out of step with folded text")
+        self._starts = starts
+        return starts
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded span ``[start, end)`` to the original text, including trailing combining marks."""
+        if self._parts is None and len(self.folded) == len(self.original):
+            return start, end  # ASCII without collapsed spaces: offsets are unchanged
+        starts = self._starts if self._starts is not None else self._build_starts()
+        if start >= end:
+            pos = starts[start] if start < len(starts) else len(self.original)
+            return pos, pos
+        o_start = starts[start]
+        o_end = starts[end - 1] + 1
+        original = self.original
+        # Characters folded to nothing (combining accents, joiners) belong to the preceding letter.
+        while o_end < len(original) and FOLD[ord(original[o_end])] == "":
+            o_end += 1
+        return o_start, o_end
+
+    def token_index(self, start: int, end: int) -> tuple[int, int]:
+        """First and last word-token index covered by the folded span ``[start, end)``."""
+        if self._tokens is None:
+            t_starts: list[int] = []
+            t_ends: list[int] = []
+            for m in TOKEN_RE.finditer(self.folded):
+                t_starts.append(m.start())
+                t_ends.append(m.end())
+            self._tokens = (t_starts, t_ends)
+        t_starts, t_ends = self._tokens
+        first = bisect_right(t_ends, start)
+        last = bisect_left(t_starts, end) - 1
+        if last < first:
+            last = first
+        return first, last
+
+
+# Scripts written without spaces between words: every character is its own token and terms match as
+# substrings. Hangul is spaced but glues particles to nouns; it is handled separately.
+_UNSPACED = (
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u0f00-\u0fff"  # Tibetan
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\U00020000-\U0003134f"  # CJK ideographs, kana
+)
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+TOKEN_RE = re.compile(f"[{_HANGUL}]+|[{_UNSPACED}]|(?:(?![{_UNSPACED}{_HANGUL}])\\w)+")
+_GLUE_RE = re.compile(f"(?![{_UNSPACED}{_HANGUL}])\\w")
+_HANGUL_RE = re.compile(f"[{_HANGUL}]")
+_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
+
+
+class _CharClass(dict[str, bool]):
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def __missing__(self, ch: str) -> bool:
+        value = self.pattern.fullmatch(ch) is not None
+        self[ch] = value
+        return value
+
+
+GLUE = _CharClass(_GLUE_RE)
+"""Characters that glue to Latin-style words: letters/digits/underscore of spaced scripts."""
+HANGUL = _CharClass(_HANGUL_RE)
+UNSPACED = _CharClass(_UNSPACED_RE)
+
+
+class _MaskTable(dict[int, int]):
+    def __missing__(self, cp: int) -> int:
+        ch = chr(cp)
+        value = 0 if (HANGUL[ch] or UNSPACED[ch]) else cp
+        self[cp] = value
+        return value
+
+
+MASK = _MaskTable()
+"""``str.translate`` table used by :attr:`FoldedText.masked`."""
