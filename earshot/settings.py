@@ -55,6 +55,34 @@ class Settings(BaseSettings):
     query_http_host: str = "127.0.0.1"
     query_http_port: int = 8124
 
+    # Spike detection and alerting
+    spike_enabled: bool = True
+    spike_poll_s: float = Field(default=5.0, gt=0, description="How often closed windows are scored")
+    spike_allowed_lateness_s: float = Field(default=120.0, ge=0, description="Wait this long (event time) "
+                                            "before a minute is final; later mentions are stored, not scored")
+    spike_idle_partition_s: float = Field(default=60.0, gt=0, description="A partition silent this long "
+                                          "(wall clock) no longer holds back the watermark")
+    spike_history_days: float = Field(default=7.0, gt=0, description="History replayed to rebuild detectors "
+                                      "when no checkpoint exists")
+    spike_false_alarms_per_week: float = Field(default=1.0, gt=0, description="Sensitivity: false-alarm "
+                                               "budget per series and week")
+    spike_merge_overlap: float = Field(default=0.5, gt=0, le=1, description="Share of shared mentions at "
+                                       "which concurrent incidents of two topics are one incident")
+    alert_webhook_url: str | None = None
+    alert_slack_webhook_url: str | None = None
+    alert_pagerduty_routing_key: str | None = Field(default=None, repr=False)
+    alert_pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
+    alert_smtp_host: str | None = None
+    alert_smtp_port: int = 25
+    alert_smtp_starttls: bool = False
+    alert_smtp_user: str | None = None
+    alert_smtp_password: str | None = Field(default=None, repr=False)
+    alert_email_from: str = "earshot@localhost"
+    alert_email_to: str | None = Field(default=None, description="Comma-separated recipients")
+    alert_delivery_timeout_s: float = Field(default=10.0, gt=0)
+    alert_delivery_max_backoff_s: float = Field(default=300.0, gt=0)
+    dashboard_url: str | None = Field(default=None, description="Linked from alerts, e.g. a Grafana dashboard")
+
     # Webhook receiver
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8090

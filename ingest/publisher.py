@@ -26,6 +26,8 @@ class PublishStats:
     envelopes: int = 0
     dead_lettered: int = 0
     retried: int = 0
+    end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Per (topic, partition): one past the highest acknowledged offset (what a consumer must reach)."""
 
 
 @dataclass
@@ -154,8 +156,10 @@ class MentionPublisher:
         future.add_callback(self._on_success, pending)
         future.add_errback(self._on_error, pending)
 
-    def _on_success(self, pending: _Pending, _metadata: Any) -> None:
+    def _on_success(self, pending: _Pending, metadata: Any) -> None:
         with self._lock:
+            tp = (metadata.topic, metadata.partition)
+            self.stats.end_offsets[tp] = max(self.stats.end_offsets.get(tp, 0), metadata.offset + 1)
             if pending.is_dead_letter:
                 self.stats.dead_lettered += 1
             else:

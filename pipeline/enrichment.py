@@ -15,13 +15,12 @@ class EnricherHolder:
     on a watchlist reload, so a new config takes effect without restarting the worker."""
 
     def __init__(self, settings: Settings) -> None:
-        from enrich.priority import Prioritizer, PriorityConfig
-        from enrich.privacy import PrivacyConfig, Redactor
-
         from enrich.intent import IntentTagger
         from enrich.language import LanguageDetector
         from enrich.matching import mention_fields
         from enrich.multilingual import SentimentRouter
+        from enrich.priority import Prioritizer, PriorityConfig
+        from enrich.privacy import PrivacyConfig, Redactor
         from pipeline.watchlists import WatchlistSource
 
         self.source = WatchlistSource()

@@ -57,6 +57,9 @@ class Alert(_Model):
     top_authors: list[AuthorReach] = Field(default_factory=list)
     sample_urls: list[str] = Field(default_factory=list)
     query: str = ""
+    related_topics: list[str] = Field(default_factory=list, description="Other topics whose concurrent spikes "
+                                      "are about the same mentions and were folded into this incident")
+    dashboard_url: str | None = None
     opened_at: AwareDatetime
     updated_at: AwareDatetime
     resolved_at: AwareDatetime | None = None

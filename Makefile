@@ -1,0 +1,61 @@
+# Earshot: `make run` runs the whole pipeline on embedded defaults; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install system-deps run sample test test-unit test-integration lint typecheck bench stack-up stack-down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv and install Earshot with its pinned dependencies
+
+system-deps: ## install the ClickHouse 18.16 server from Debian (needed by the integration tests)
+	@command -v clickhouse-server >/dev/null || { \
+	  echo "installing clickhouse-server (Debian package)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clickhouse-server >/dev/null; }
+
+data/sample_mentions.jsonl:
+	$(PY) data/generate_sample.py
+
+sample: install ## regenerate the bundled sample data (fixed seed)
+	$(PY) data/generate_sample.py
+
+run: install data/sample_mentions.jsonl ## THE MAIN JOB: broker + chdb, sample data in, trends and alerts out
+	$(VENV)/bin/earshot run
+
+test: install system-deps ## all tests: unit + integration against the real broker, chdb and ClickHouse 18.16
+	$(PY) -m pytest -q tests
+
+test-unit: install ## unit tests only (no services)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install system-deps ## integration tests only
+	$(PY) -m pytest -q tests/integration
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+
+typecheck: install ## mypy (strict on enrich/ and schemas/)
+	$(VENV)/bin/mypy schemas enrich
+
+bench: install ## benchmarks: prints figures, writes bench/results.json
+	$(PY) -m bench.run
+
+stack-up: install ## start the local broker (and ClickHouse with CLICKHOUSE=1)
+	$(VENV)/bin/earshot stack up $(if $(CLICKHOUSE),--clickhouse)
+
+stack-down: install ## stop the local broker (and ClickHouse with CLICKHOUSE=1)
+	$(VENV)/bin/earshot stack down $(if $(CLICKHOUSE),--clickhouse)
+
+clean: ## remove local state (var/) and caches
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

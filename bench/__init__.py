@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): each module's ``run(quick)`` returns {"name": {"value": n, "unit": "..."}}."""

@@ -1,0 +1,202 @@
+"""The one place that wires the stream: Faust app, topics, ClickHouse backend, enrich/ and sinks/.
+
+Agents:
+  * ``earshot.enrich``: mentions.raw -> mentions.enriched (+ dead letters)
+  * ``earshot.sink``: mentions.enriched -> ClickHouse ``mentions`` / ``mention_topics``
+  * ``earshot.deadletters``: mentions.deadletter -> ClickHouse ``dead_letters``
+  * ``spikes`` timer (leader only): closed minutes -> detectors -> ClickHouse ``alerts`` + ``alerts`` topic
+  * ``earshot.notify.<name>``: alerts topic -> one agent per configured notifier
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from earshot.settings import Settings
+from pipeline.enrich_stage import EnrichStage
+from pipeline.enrichment import EnricherHolder
+from pipeline.retry import write_until_done
+from pipeline.sink_stage import MentionSink, decode_dead_letter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pipeline:
+    """The Faust app plus the objects its agents use (exposed for tests and metrics)."""
+
+    app: faust.App
+    settings: Settings
+    backend: Any
+    enrich_stage: EnrichStage
+    mention_sink: MentionSink
+    holder: EnricherHolder
+    spikes: Any = None
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+def _broker_url(settings: Settings) -> list[str]:
+    return [f"kafka://{hp.strip()}" for hp in settings.kafka_bootstrap.split(",")]
+
+
+def create_faust_app(settings: Settings) -> faust.App:
+    return faust.App(
+        settings.app_id,
+        broker=_broker_url(settings),
+        value_serializer="raw",
+        key_serializer="raw",
+        autodiscover=False,
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(1.5, settings.session_timeout_s / 4),
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        web_enabled=True,
+        web_host=settings.worker_web_host,
+        web_port=settings.worker_web_port,
+        web_bind=settings.worker_web_host,
+    )
+
+
+def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
+    """Create the app and register the agents. ``backend`` is an open, migrated ClickHouse backend."""
+    from sinks.writers import DeadLetterWriter, MentionWriter
+
+    app = create_faust_app(settings)
+    raw_topic = app.topic(settings.topic_raw, value_type=bytes, partitions=settings.partitions)
+    enriched_topic = app.topic(settings.topic_enriched, value_type=bytes, partitions=settings.partitions)
+    dlq_topic = app.topic(settings.topic_deadletter, value_type=bytes, partitions=settings.partitions)
+
+    holder = EnricherHolder(settings)
+    stage = EnrichStage(holder, settings.envelope_max_mentions)
+    sink = MentionSink(MentionWriter(backend), settings.batch_max_rows, settings.sink_retry_max_s)
+    dead_writer = DeadLetterWriter(backend)
+    alerts_topic = app.topic(settings.topic_alerts, value_type=bytes, partitions=1)
+    from pipeline.alerting.store import SpikeStore
+
+    spike_store = SpikeStore(backend)
+    pipeline = Pipeline(app=app, settings=settings, backend=backend, enrich_stage=stage, mention_sink=sink,
+                        holder=holder)
+
+    async def send_all(sends: list[tuple[Any, bytes, int | None]]) -> None:
+        """Send and wait for the broker's acknowledgement of every message."""
+        futures = [await topic.send(value=value, partition=partition) for topic, value, partition in sends]
+        if futures:
+            await asyncio.gather(*futures)
+
+    @app.agent(raw_topic, name="earshot.enrich")
+    async def enrich_agent(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.batch_max_messages, within=0.2):
+            by_partition, dead = await stage.process(events)
+            sends: list[tuple[Any, bytes, int | None]] = []
+            for partition, mentions in by_partition.items():
+                for envelope in stage.envelopes(mentions):
+                    sends.append((enriched_topic, envelope, partition % settings.partitions))
+            sends.extend((dlq_topic, d.model_dump_json().encode(), None) for d in dead)
+            await send_all(sends)
+
+    @app.agent(enriched_topic, name="earshot.sink")
+    async def sink_agent(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.batch_max_messages, within=settings.batch_max_seconds):
+            mentions, dead, newest = sink.decode(events)
+            dead.extend(await sink.write_batch(mentions))  # ClickHouse first ...
+            await write_until_done(functools.partial(spike_store.record_progress, newest, datetime.now(UTC)),
+                                   "record stream progress", settings.sink_retry_max_s)
+            await send_all([(dlq_topic, d.model_dump_json().encode(), None) for d in dead])
+            # ... then the events are acknowledged (take_events acks after this body) and committed.
+
+    @app.agent(dlq_topic, name="earshot.deadletters")
+    async def deadletter_agent(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.batch_max_messages, within=settings.batch_max_seconds):
+            letters = [decode_dead_letter(e.value, f"{e.message.topic}[{e.message.partition}]@{e.message.offset}")
+                       for e in events]
+            await write_until_done(functools.partial(dead_writer.write, letters), "insert dead letters",
+                                   settings.sink_retry_max_s)
+
+    if settings.spike_enabled:
+        pipeline.spikes = register_spike_stage(app, settings, backend, spike_store, alerts_topic)
+
+    @app.timer(settings.watchlist_reload_s)
+    async def reload_watchlist() -> None:
+        holder.reload_if_changed()
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        """Liveness: the worker's event loop answers."""
+        return web.json({"status": "ok", "app": settings.app_id})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        """Readiness: joined the consumer group and not rebalancing."""
+        assigned = len(app.consumer.assignment()) if app.consumer else 0
+        ready = not app.rebalancing and assigned > 0
+        spikes = pipeline.spikes
+        scored = spikes.processed_until if spikes is not None else None
+        body = {"ready": ready, "rebalancing": bool(app.rebalancing), "assigned_partitions": assigned,
+                "enriched": stage.enriched, "inserted": sink.inserted, "duplicates_skipped": sink.duplicates,
+                "dead_lettered": stage.dead_lettered,
+                "spikes_scored_until": datetime.fromtimestamp(scored, UTC).isoformat() if scored else None}
+        return web.json(body, status=200 if ready else 503)
+
+    return pipeline
+
+
+def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store: Any, alerts_topic: Any) -> Any:
+    """The leader-only timer that scores closed minutes, and one delivery agent per notifier."""
+    from pipeline.alerting.delivery import DeliveryLog, deliver_until_done
+    from pipeline.alerting.stage import SpikeStage
+    from schemas import Alert
+    from sinks.notifiers import build_notifiers
+    from sinks.writers import AlertWriter
+
+    spikes = SpikeStage(store, lateness_s=settings.spike_allowed_lateness_s, idle_s=settings.spike_idle_partition_s,
+                        false_alarms_per_week=settings.spike_false_alarms_per_week,
+                        merge_overlap=settings.spike_merge_overlap, dashboard_url=settings.dashboard_url)
+    alert_writer = AlertWriter(backend)
+    checkpoint_key = f"{settings.app_id}:spikes"
+    loop_lock = asyncio.Lock()
+
+    @app.timer(settings.spike_poll_s, on_leader=True, name="earshot.spikes")
+    async def score_closed_minutes() -> None:
+        async with loop_lock:
+            loop = asyncio.get_running_loop()
+            alerts = await loop.run_in_executor(None, spikes.tick, datetime.now(UTC).timestamp(), checkpoint_key)
+            if alerts:
+                new = await loop.run_in_executor(None, store.unsent, alerts)
+                await write_until_done(functools.partial(alert_writer.write, alerts), "insert alerts",
+                                       settings.sink_retry_max_s)
+                futures = [await alerts_topic.send(value=a.model_dump_json().encode(), partition=0) for a in new]
+                await asyncio.gather(*futures)
+                for a in alerts:
+                    log.warning("alert %s %s %s/%s: %.0f vs %.1f expected (%s)", a.alert_id, a.status, a.topic_id,
+                                a.series, a.observed, a.expected, a.severity)
+            await loop.run_in_executor(None, spikes.checkpoint, checkpoint_key, datetime.now(UTC))
+
+    deliveries = DeliveryLog(backend)
+    for notifier in build_notifiers(settings):
+        _register_notifier(app, alerts_topic, notifier, deliveries, settings.alert_delivery_max_backoff_s, Alert,
+                           deliver_until_done)
+    return spikes
+
+
+def _register_notifier(app: faust.App, topic: Any, notifier: Any, deliveries: Any, max_backoff: float,
+                       alert_model: Any, deliver: Any) -> None:
+    @app.agent(topic, name=f"earshot.notify.{notifier.name}")
+    async def notify(stream: faust.StreamT) -> None:
+        async for value in stream:
+            try:
+                alert = alert_model.model_validate_json(value)
+            except ValueError:
+                log.error("unreadable alert on %s skipped by %s: %r", topic, notifier.name, value[:200])
+                continue
+            await deliver(notifier, alert, deliveries, max_backoff)

@@ -1,0 +1,62 @@
+"""Running a real ``earshot worker`` subprocess in tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from earshot.settings import Settings
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``EARSHOT_*`` variables that reproduce ``settings`` in a child process."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        env[f"EARSHOT_{name.upper()}"] = str(value)
+    return env
+
+
+@contextmanager
+def worker_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker with ``settings``; stopped with SIGTERM (then SIGKILL) when the block ends."""
+    env = {**os.environ, **settings_env(settings)}
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "earshot.cli", "worker"], stdout=fh, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes], log: Path,
+               what: str) -> None:
+    """Poll ``check`` until true; fail with the worker's log if it dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited ({proc.returncode}) while waiting for {what}:\n"
+                                 f"{log.read_text(errors='replace')[-4000:]}")
+        try:
+            if check():
+                return
+        except Exception as exc:  # the store may not be up yet; reported if it never works
+            last_error = exc
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r}):\n"
+                         f"{log.read_text(errors='replace')[-4000:]}")
