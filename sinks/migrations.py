@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from sinks import ddl
 from sinks.backends import ClickHouseBackend
+from sinks.errors import SinkError
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,20 @@ def backfill_aggregates(backend: ClickHouseBackend) -> None:
 
 def add_missing_columns(backend: ClickHouseBackend, table: str, columns: tuple[tuple[str, str], ...]) -> None:
     """``ALTER TABLE ... ADD COLUMN`` for the columns ``table`` lacks (idempotent on every engine)."""
-    rows = backend.query(f"SELECT name FROM system.columns WHERE database = '{backend.database}' "
-                         f"AND table = '{table}'")
-    present = {str(r["name"]) for r in rows}
+    def present() -> set[str]:
+        rows = backend.query(f"SELECT name FROM system.columns WHERE database = '{backend.database}' "
+                             f"AND table = '{table}'")
+        return {str(r["name"]) for r in rows}
+
+    existing = present()
     for name, ch_type in columns:
-        if name not in present:
+        if name in existing:
+            continue
+        try:
             backend.execute(f"ALTER TABLE {table} ADD COLUMN {name} {ch_type}")
+        except SinkError:
+            if name not in present():  # another worker racing through the same migration added it
+                raise
 
 
 def add_alert_context_columns(backend: ClickHouseBackend) -> None:
