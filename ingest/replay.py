@@ -24,7 +24,8 @@ class ReplayResult:
 
 
 def replay(source: MentionSource, publisher: MentionPublisher, speed: float | None = None,
-           progress: bool | None = None, sleep: Callable[[float], None] = time.sleep) -> ReplayResult:
+           progress: bool | None = None, sleep: Callable[[float], None] = time.sleep,
+           clock: Callable[[], float] = time.monotonic) -> ReplayResult:
     """Validate every record of ``source``, publish the valid ones and dead-letter the rest.
 
     ``speed=None`` publishes as fast as possible; ``speed=60`` replays one hour of posts per
@@ -37,7 +38,7 @@ def replay(source: MentionSource, publisher: MentionPublisher, speed: float | No
     valid = invalid = 0
     chunk: list[RawMention] = []
     first_ts: float | None = None
-    wall_start = time.monotonic()
+    wall_start = clock()
     last_flush = wall_start
     with tqdm(desc=f"replay {source.name}", unit=" rec", disable=not show, file=sys.stderr) as bar:
         for record in source.records():
@@ -57,15 +58,15 @@ def replay(source: MentionSource, publisher: MentionPublisher, speed: float | No
             ts = item.created_at.timestamp()
             if first_ts is None:
                 first_ts = ts
-            delay = (ts - first_ts) / speed - (time.monotonic() - wall_start)
+            delay = (ts - first_ts) / speed - (clock() - wall_start)
             if delay > 0:
                 publisher.flush()  # don't hold mentions in buffers while waiting
-                last_flush = time.monotonic()
+                last_flush = clock()
                 sleep(delay)
             publisher.publish([item])
-            if time.monotonic() - last_flush > 0.5:
+            if clock() - last_flush > 0.5:
                 publisher.flush()
-                last_flush = time.monotonic()
+                last_flush = clock()
         if chunk:
             publisher.publish(chunk)
         stats = publisher.flush()
