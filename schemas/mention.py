@@ -33,7 +33,8 @@ class Author(_Model):
 
 
 class Engagement(_Model):
-    """Engagement counters at ingest time (they grow later; the latest ingest wins in ClickHouse)."""
+    """Engagement counters at ingest time. The first stored version of a mention is kept: a re-ingest
+    with newer counters is skipped as a duplicate (so replays never double-count)."""
 
     likes: int = Field(default=0, ge=0)
     replies: int = Field(default=0, ge=0)
