@@ -141,7 +141,7 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
         ready = not app.rebalancing and assigned > 0
         spikes = pipeline.spikes
-        scored = spikes.processed_until if spikes is not None else None
+        scored = spikes.published_until if spikes is not None else None
         body = {"ready": ready, "rebalancing": bool(app.rebalancing), "assigned_partitions": assigned,
                 "enriched": stage.enriched, "inserted": sink.inserted, "duplicates_skipped": sink.duplicates,
                 "dead_lettered": stage.dead_lettered,
@@ -171,6 +171,7 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
         async with loop_lock:
             loop = asyncio.get_running_loop()
             alerts = await loop.run_in_executor(None, spikes.tick, datetime.now(UTC).timestamp(), checkpoint_key)
+            scored = spikes.processed_until
             if alerts:
                 new = await loop.run_in_executor(None, store.unsent, alerts)
                 await write_until_done(functools.partial(alert_writer.write, alerts), "insert alerts",
@@ -181,6 +182,7 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
                     log.warning("alert %s %s %s/%s: %.0f vs %.1f expected (%s)", a.alert_id, a.status, a.topic_id,
                                 a.series, a.observed, a.expected, a.severity)
             await loop.run_in_executor(None, spikes.checkpoint, checkpoint_key, datetime.now(UTC))
+            spikes.published_until = scored  # readiness reports minutes whose alerts are stored and sent
 
     deliveries = DeliveryLog(backend)
     for notifier in build_notifiers(settings):

@@ -61,6 +61,8 @@ class SpikeStage:
         self.merge_overlap = merge_overlap
         self.dashboard_url = dashboard_url
         self.state: SpikeState | None = None
+        self.published_until: float | None = None
+        """Set by the caller once the alerts of the minutes before it are stored and sent."""
 
     def fresh_state(self, start: float | None = None) -> SpikeState:
         monitor = SpikeMonitor(DetectorConfig(false_alarms_per_week=self.false_alarms_per_week))
