@@ -7,12 +7,15 @@ the text that is stored.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from time import perf_counter_ns
 from typing import Any, Protocol
 
+from enrich._trusted import trusted
 from schemas import (
+    Author,
     Engagement,
     EnrichedMention,
     LanguageGuess,
@@ -69,7 +72,7 @@ class Enricher:
 
     def enrich(self, raw: RawMention, enriched_at: datetime, ingested_at: datetime | None = None) -> EnrichedMention:
         """Enrich one mention. ``ingested_at`` is when it entered Kafka (message timestamp)."""
-        t0 = time.perf_counter_ns()
+        t0 = perf_counter_ns()
         text = self.redactor.redact(raw.text)
         language = self.detector.detect(text, raw.lang)
         lang = language.lang
@@ -77,15 +80,66 @@ class Enricher:
         sentiment = self.scorer.score(text, lang)
         intents = self.tagger.tag(text, lang)
         priority = self.prioritizer.decide(intents, sentiment, raw.author.followers, raw.engagement)
+        author = self._author(raw)
+        enrich_us = (perf_counter_ns() - t0) // 1000
+        return self._build(raw, text, author, language, topics, sentiment, intents, priority,
+                           ingested_at, enriched_at, enrich_us)
+
+    def enrich_many(self, raws: Sequence[RawMention], enriched_at: datetime,
+                    ingested_at: datetime | None = None) -> list[EnrichedMention]:
+        """Enrich a batch: the same mentions :meth:`enrich` returns one by one, but faster.
+
+        Each component runs over the whole batch before the next one starts, so its tables (the
+        fastText model, the watchlist automaton, lexicons) stay in the CPU cache instead of
+        evicting each other for every post; on a 1,000-topic watchlist that saves about a third.
+        ``enrich_us`` of each mention is the batch's time divided by its size. An exception from
+        any component propagates and nothing is returned: callers that must isolate a bad post
+        retry that batch with :meth:`enrich` per mention.
+        """
+        if not raws:
+            return []
+        t0 = perf_counter_ns()
+        redact, detect, fields, match = self.redactor.redact, self.detector.detect, self.fields, self.matcher.match
+        score, tag, decide = self.scorer.score, self.tagger.tag, self.prioritizer.decide
+        texts = [redact(raw.text) for raw in raws]
+        languages = [detect(text, raw.lang) for text, raw in zip(texts, raws, strict=True)]
+        langs = [language.lang for language in languages]
+        topics = [match(text, fields(raw, lang)) for text, raw, lang in zip(texts, raws, langs, strict=True)]
+        sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        priorities = [decide(tags, sentiment, raw.author.followers, raw.engagement)
+                      for tags, sentiment, raw in zip(intents, sentiments, raws, strict=True)]
+        authors = [self._author(raw) for raw in raws]
+        enrich_us = (perf_counter_ns() - t0) // 1000 // len(raws)
+        return [self._build(raws[i], texts[i], authors[i], languages[i], topics[i], sentiments[i], intents[i],
+                            priorities[i], ingested_at, enriched_at, enrich_us) for i in range(len(raws))]
+
+    def _author(self, raw: RawMention) -> Author:
         author = raw.author
         hashed = self.redactor.author_id(author.id)
         if hashed != author.id:
             author = author.model_copy(update={"id": hashed})
-        enrich_us = (time.perf_counter_ns() - t0) // 1000
-        data = dict(raw)
-        data.update(text=text, author=author, lang=raw.lang or (lang if lang != "und" else None),
-                    mention_key=raw.key, topics=topics, sentiment=sentiment, language=language,
-                    intents=intents, priority=priority,
-                    times=ProcessingTimes(ingested_at=ingested_at, enriched_at=enriched_at, enrich_us=enrich_us))
-        # Inputs are already validated models: construct without validating again (hot path).
-        return EnrichedMention.model_construct(**data)
+        return author
+
+    @staticmethod
+    def _build(raw: RawMention, text: str, author: Author, language: LanguageGuess, topics: list[TopicMatch],
+               sentiment: Sentiment | None, intents: list[str], priority: Priority, ingested_at: datetime | None,
+               enriched_at: datetime, enrich_us: int) -> EnrichedMention:
+        # Inputs are already validated models: build the output without validating them again
+        # (hot path; see enrich._trusted). A copy of the raw fields, then the enriched ones.
+        data = raw.__dict__.copy()
+        data["author"] = author
+        data["text"] = text
+        if not raw.lang:
+            lang = language.lang
+            data["lang"] = lang if lang != "und" else None
+        data["mention_key"] = raw.key
+        data["topics"] = topics
+        data["sentiment"] = sentiment
+        data["language"] = language
+        data["intents"] = intents
+        data["priority"] = priority
+        data["times"] = trusted(
+            ProcessingTimes, {"ingested_at": ingested_at, "enriched_at": enriched_at, "enrich_us": enrich_us}
+        )
+        return trusted(EnrichedMention, data)

@@ -12,22 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enrich._trusted import trusted
 from schemas.mention import LanguageGuess
 
 __all__ = ["LanguageDetector", "LanguageConfig", "normalise_hint", "strip_social_markup"]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
-# Also the tokens enrich.privacy puts in place of e-mails and phone numbers ("[email]").
+# Also the tokens enrich.privacy puts in place of e-mails and phone numbers ("[email]"). The
+# leading lookahead lets the regex engine skip to candidate characters (h, w, @, #, [) instead of
+# trying every branch at every position; "@(?<![\w@]@)" is "(?<![\w@])@" with the literal first.
 _MARKUP = re.compile(
-    r"(?:https?://|www\.)\S+|(?<![\w@])@\w+|(?<![\w#])#\w+|\[(?:email|phone|card|rrn)\]", re.IGNORECASE
+    r"(?=[hw@#\[])(?:(?:https?://|www\.)\S+|@(?<![\w@]@)\w+|#(?<![\w#]#)\w+|\[(?:email|phone|card|rrn)\])",
+    re.IGNORECASE,
 )
 _LETTER = re.compile(r"[^\W\d_]")
-_WHITESPACE = re.compile(r"\s+")
 
 # Scripts used by a single language (or so nearly that the exceptions do not matter for routing).
 # Han is absent on purpose: it is shared by Chinese and Japanese and decided by fastText.
@@ -64,13 +66,19 @@ class LanguageConfig(BaseModel):
         default=0.6, ge=0.0, le=1.0, description="Confidence recorded when the source's own tag is used"
     )
     max_chars: int = Field(default=300, ge=20, description="Only this many characters go to fastText")
+    trust_hint: bool = Field(
+        default=False,
+        description="Take a valid source tag as the language without running fastText (method 'hint'); "
+        "writing-system routing still overrides it. Off: the tag only decides when fastText is unsure",
+    )
 
 
 def strip_social_markup(text: str) -> str:
     """Remove URLs, @handles, #hashtags and redaction tokens, and squeeze whitespace."""
     if "http" in text or "www." in text or "@" in text or "#" in text or "[" in text:
         text = _MARKUP.sub(" ", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() and the regex "\s" both split on exactly the characters of str.isspace().
+    return " ".join(text.split())
 
 
 def normalise_hint(hint: str | None) -> str | None:
@@ -94,16 +102,32 @@ def _bundled_model_path() -> Path:
     return path
 
 
-def _load_fasttext_predict() -> Callable[[str, int], tuple[Any, Any]]:
+def _load_fasttext_predict() -> Callable[[str], tuple[str, float]]:
+    """``predict(line) -> (label, probability)`` of the top language, for one line of text."""
     import fasttext
 
     model = fasttext.load_model(str(_bundled_model_path()))
-    predict: Callable[[str, int], tuple[Any, Any]] = model.predict
-    return predict
+    native = getattr(getattr(model, "f", None), "predict", None)
+    if native is not None:
+        # The compiled predictor itself: fasttext's Python wrapper adds a newline check, the
+        # newline and a zip (~2 us a call). Callers pass single lines, which is what it checks.
+        def predict(line: str) -> tuple[str, float]:
+            found = native(line + "\n", 1, 0.0, "strict")
+            return (found[0][1], found[0][0]) if found else ("", 0.0)
+
+        return predict
+
+    def predict_wrapped(line: str) -> tuple[str, float]:  # pragma: no cover - other fasttext builds
+        labels, scores = model.predict(line, 1)
+        return (labels[0], scores[0]) if labels else ("", 0.0)
+
+    return predict_wrapped
 
 
-# Results are built with model_construct: every field is computed here and already valid, and
-# validation would cost more than the rest of a script-routed detection.
+def _guess(lang: str, confidence: float, method: str) -> LanguageGuess:
+    # Every field is computed here and already valid: validation would cost more than the rest
+    # of a script-routed detection.
+    return trusted(LanguageGuess, {"lang": lang, "confidence": confidence, "method": method})
 
 
 class LanguageDetector:
@@ -126,30 +150,32 @@ class LanguageDetector:
         cleaned = strip_social_markup(text)
         if self._enough_letters.search(cleaned) is None:
             # Hashtag-only posts: the tags are the only words there are.
-            cleaned = _WHITESPACE.sub(" ", _HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ")).strip()
+            cleaned = " ".join(_HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").split())
             if self._enough_letters.search(cleaned) is None:
                 return self._unsure(hint_lang)
 
-        script_guess = self._by_script(cleaned)
-        if script_guess is not None:
-            return script_guess
+        if not cleaned.isascii():  # no routed script can occur in ASCII text
+            script_guess = self._by_script(cleaned)
+            if script_guess is not None:
+                return script_guess
+        if hint_lang is not None and cfg.trust_hint:
+            return _guess(hint_lang, cfg.hint_confidence, "hint")
 
-        sample = cleaned[: cfg.max_chars].replace("\n", " ")
+        # No newline is left after stripping (whitespace runs became single spaces).
+        sample = cleaned[: cfg.max_chars]
         if sample.isupper():
             # fastText reads all-caps Latin text as noise (often Japanese); shouting is still English.
             sample = sample.lower()
-        labels, scores = self._predict(sample, 1)
-        lang = labels[0][9:]  # "__label__en" -> "en"
-        confidence = min(float(scores[0]), 1.0)
+        label, score = self._predict(sample)
+        lang = label[9:]  # "__label__en" -> "en"
+        confidence = min(float(score), 1.0)
         if hint_lang is not None and hint_lang != lang and confidence < cfg.hint_below:
             # Unsure enough that the source's own tag is the better bet.
-            return LanguageGuess.model_construct(
-                lang=hint_lang, confidence=cfg.hint_confidence, method="hint"
-            )
-        if confidence < cfg.min_confidence:
+            return _guess(hint_lang, cfg.hint_confidence, "hint")
+        if confidence < cfg.min_confidence or not lang:
             # No language is asserted, so no analyzer will score the post as if it were one.
-            return LanguageGuess.model_construct(lang="und", confidence=0.0, method="fasttext")
-        return LanguageGuess.model_construct(lang=lang, confidence=round(confidence, 4), method="fasttext")
+            return _guess("und", 0.0, "fasttext")
+        return _guess(lang, round(confidence, 4), "fasttext")
 
     def _by_script(self, cleaned: str) -> LanguageGuess | None:
         first = _ANY_ROUTED_SCRIPT.search(cleaned)
@@ -161,13 +187,9 @@ class LanguageDetector:
         if share < self.config.script_share:
             return None
         # A script is near-proof of the language; mixed-script posts are less certain.
-        return LanguageGuess.model_construct(
-            lang=lang, confidence=round(min(0.99, 0.6 + 0.4 * share), 4), method="script"
-        )
+        return _guess(lang, round(min(0.99, 0.6 + 0.4 * share), 4), "script")
 
     def _unsure(self, hint_lang: str | None) -> LanguageGuess:
         if hint_lang is not None:
-            return LanguageGuess.model_construct(
-                lang=hint_lang, confidence=self.config.hint_confidence, method="hint"
-            )
-        return LanguageGuess.model_construct(lang="und", confidence=0.0, method="none")
+            return _guess(hint_lang, self.config.hint_confidence, "hint")
+        return _guess("und", 0.0, "none")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+from enrich._trusted import trusted
 from enrich.sentiment.labels import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for
 from schemas.mention import Sentiment
 
@@ -83,11 +84,11 @@ class SentimentRouter:
         analyzer, name = route
         scores = analyzer.polarity_scores(text)
         compound = float(scores["compound"])
-        return Sentiment.model_construct(
-            compound=compound,
-            pos=float(scores["pos"]),
-            neu=float(scores["neu"]),
-            neg=float(scores["neg"]),
-            label=label_for(compound),
-            analyzer=name,
-        )
+        return trusted(Sentiment, {
+            "compound": compound,
+            "pos": float(scores["pos"]),
+            "neu": float(scores["neu"]),
+            "neg": float(scores["neg"]),
+            "label": label_for(compound),
+            "analyzer": name,
+        })

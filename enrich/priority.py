@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from enrich._trusted import trusted
 from schemas.mention import Engagement, Priority, PriorityLevel, Sentiment
 
 __all__ = ["PriorityConfig", "Prioritizer"]
@@ -117,6 +118,10 @@ class Prioritizer:
         self._followers = [(t, p, f"followers>={t}") for t, p in cfg.follower_tiers]
         self._engagement = [(t, p, f"engagement>={t}") for t, p in cfg.engagement_tiers]
         self._strong_label = f"sentiment<={cfg.strong_negative:g}"
+        self._negative_points = cfg.negative_points
+        self._strong_points = cfg.strong_negative_points
+        self._strong_negative = cfg.strong_negative
+        self._rank = {level: i for i, level in enumerate(_LEVELS)}
 
     def decide(
         self,
@@ -126,22 +131,23 @@ class Prioritizer:
         engagement: Engagement,
     ) -> Priority:
         """Score the mention; ``factors`` lists what added points, largest first."""
-        cfg = self.config
         scored: list[tuple[int, str]] = []
 
-        best_intent, best_points = "", 0
-        for tag in intents:
-            points = self._intent_points.get(tag, 0)
-            if points > best_points:
-                best_intent, best_points = tag, points
-        if best_points:
-            scored.append((best_points, f"intent:{best_intent}"))
+        if intents:
+            best_intent, best_points = "", 0
+            intent_points = self._intent_points
+            for tag in intents:
+                points = intent_points.get(tag, 0)
+                if points > best_points:
+                    best_intent, best_points = tag, points
+            if best_points:
+                scored.append((best_points, f"intent:{best_intent}"))
 
         if sentiment is not None and sentiment.label == "negative":
-            if cfg.negative_points:
-                scored.append((cfg.negative_points, "sentiment:negative"))
-            if cfg.strong_negative_points and sentiment.compound <= cfg.strong_negative:
-                scored.append((cfg.strong_negative_points, self._strong_label))
+            if self._negative_points:
+                scored.append((self._negative_points, "sentiment:negative"))
+            if self._strong_points and sentiment.compound <= self._strong_negative:
+                scored.append((self._strong_points, self._strong_label))
 
         if followers:
             for threshold, points, label in self._followers:
@@ -150,7 +156,9 @@ class Prioritizer:
                         scored.append((points, label))
                     break
 
-        interactions = sum(getattr(engagement, name) * weight for name, weight in self._weights)
+        interactions = 0
+        for name, weight in self._weights:
+            interactions += getattr(engagement, name) * weight
         if interactions:
             for threshold, points, label in self._engagement:
                 if interactions >= threshold:
@@ -158,18 +166,23 @@ class Prioritizer:
                         scored.append((points, label))
                     break
 
-        total = sum(points for points, _ in scored)
+        total = 0
+        for points, _ in scored:
+            total += points
         level: PriorityLevel = "P4"
         for candidate, minimum in self._thresholds:
             if total >= minimum:
                 level = candidate
                 break
-        scored.sort(key=lambda s: -s[0])  # stable: ties keep intent, sentiment, followers, engagement
+        if len(scored) > 1:
+            scored.sort(key=lambda s: -s[0])  # stable: ties keep intent, sentiment, followers, engagement
         factors = [name for _, name in scored]
 
-        for tag in intents:
-            floor = self._floors.get(tag)
-            if floor is not None and _LEVELS.index(floor) < _LEVELS.index(level):
-                level = floor
-                factors.append(f"floor:{tag}->{floor}")
-        return Priority.model_construct(level=level, factors=factors)
+        if intents and self._floors:
+            rank = self._rank
+            for tag in intents:
+                floor = self._floors.get(tag)
+                if floor is not None and rank[floor] < rank[level]:
+                    level = floor
+                    factors.append(f"floor:{tag}->{floor}")
+        return trusted(Priority, {"level": level, "factors": factors})

@@ -132,13 +132,17 @@ class IntentTagger:
 
     def tag(self, text: str, lang: str) -> list[str]:
         """Return the tags of ``text`` (e.g. ``["crisis", "crisis:outage", "complaint"]``)."""
-        folded = text.lower().translate(_FOLD)
+        folded = text.lower()
+        if not folded.isascii():  # _FOLD only maps non-ASCII characters
+            folded = folded.translate(_FOLD)
         own = self._by_lang.get(lang.lower())
         rule_sets = (own, self._any) if own is not None else (*self._all, self._any)
         hits: set[str] = set()
         vetoed: set[str] = set()
         for rules in rule_sets:
             self._scan(rules, folded, hits, vetoed)
+        if not hits:
+            return []
         tags = hits - vetoed
         for tag in list(tags):
             if ":" in tag:

@@ -18,9 +18,9 @@ import ahocorasick
 
 from enrich.matching.fields import (
     SELECTIVE_FIELDS,
+    FieldAnchorIndex,
     FieldView,
     field_anchor,
-    field_anchors,
     field_predicate,
 )
 from enrich.matching.normalize import GLUE, FoldedText
@@ -340,16 +340,21 @@ class CompiledQuery:
         """Matched positive terms (as written) and their spans in the ORIGINAL text."""
         terms: list[str] = []
         spans: set[Span] = set()
+        hits = post.hits
+        original_span = post.ft.original_span
         for label, term in self.positive_terms:
+            if term.key_index not in hits:  # no prefilter hit: no occurrence (as in _any_term)
+                continue
             found = post.occurrences(term)
             if found:
                 if label not in terms:
                     terms.append(label)
-                spans.update(post.ft.original_span(s, e) for s, e in found)
+                for start, end in found:
+                    spans.add(original_span(start, end))
         for label, test in self.positive_fields:
             if label not in terms and test(post):
                 terms.append(label)
-        return terms, sorted(spans)
+        return terms, sorted(spans) if len(spans) > 1 else list(spans)
 
 
 class Engine:
@@ -384,7 +389,7 @@ class Engine:
         ]
         self._by_key = [tuple(x) for x in by_key]
         self._by_field = {k: tuple(v) for k, v in by_field.items()}
-        self._anchor_fields = frozenset(k.split("\x00", 1)[0] for k in by_field)
+        self._field_index = FieldAnchorIndex(self._by_field)
         self._always = tuple(always)
         self._automaton: Any = None
         if keys:
@@ -447,9 +452,8 @@ class Engine:
         cands: set[int] = set(self._always)
         for index in hits:
             cands.update(by_key[index])
-        if self._by_field and fields:
-            for anchor in field_anchors(post.view, self._anchor_fields):
-                cands.update(self._by_field.get(anchor, ()))
+        if fields and self._field_index:
+            self._field_index.add_candidates(post.view, cands)
         return post, sorted(cands)
 
     def matching(self, text: str, fields: Mapping[str, Any] | None) -> tuple[Post, list[int]]:

@@ -38,7 +38,8 @@ _PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "twitter.com": "x", "fb": "fa
                      "yt": "youtube"}
 _ENGAGEMENT_ALIASES = {"retweet": "repost", "reblog": "repost", "share": "repost", "comment": "reply",
                        "quote_tweet": "quote", "quotetweet": "quote"}
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000]+", re.IGNORECASE)
+# The lookahead lets the regex engine skip to the letters a URL can start with.
+_URL_RE = re.compile(r"(?=[hw])(?:https?://|www\.)[^\s<>\"'\u3000]+", re.IGNORECASE)
 _TRAILING_PUNCT = ".,;:!?)]}'\"…"
 
 
@@ -93,11 +94,22 @@ def normalize_url(url: str) -> str:
     return url[4:] if url.startswith("www.") else url
 
 
+# The common URL shape, "scheme://host[:port]" followed by "/", "?", "#" or the end, with a plain
+# ASCII host. For it, urlsplit(url).hostname is the lower-cased host; anything else (user info,
+# IPv6 brackets, percent signs, whitespace urlsplit would drop, non-ASCII) goes to urlsplit.
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 def url_host(url: str) -> str:
     """Host of a URL without ``www.`` and port ("" if there is none)."""
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
+    if url.isascii() and "\t" not in url and "\n" not in url and "\r" not in url:
+        plain = _PLAIN_HOST.match(url)
+        if plain is not None:
+            host = plain.group(1).lower()
+            return host[4:] if host.startswith("www.") else host
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
@@ -135,6 +147,8 @@ def _number(value: Any) -> float | None:
 
 def urls_in_text(text: str) -> list[str]:
     """URLs written in a post (``http(s)://`` or ``www.``), without trailing punctuation."""
+    if "://" not in text and "www." not in text.lower():  # what every match needs (any case)
+        return []
     return [m.group().rstrip(_TRAILING_PUNCT) for m in _URL_RE.finditer(text)]
 
 
@@ -199,6 +213,9 @@ _NORMALISERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
 }
 
 
+_UNSET: Any = object()
+
+
 class FieldView:
     """Canonical view of a raw fields dict; each field is normalised on first use (most posts need few)."""
 
@@ -210,9 +227,9 @@ class FieldView:
 
     def get(self, name: str, default: Any = None) -> Any:
         """Normalised value of field ``name``, or ``default`` if the post does not have it."""
-        try:
-            value = self._cache[name]
-        except KeyError:
+        # Most reads are a field's first read in its post: a miss is the common case, so no try/except.
+        value = self._cache.get(name, _UNSET)
+        if value is _UNSET:
             normalise = _NORMALISERS.get(name)
             value = self._cache[name] = normalise(self.raw) if normalise is not None else None
         return default if value is None else value
@@ -252,6 +269,53 @@ def field_anchors(view: FieldView, names: frozenset[str]) -> list[str]:
             if value is not None:
                 keys.append(f"{name}\x00{value}")
     return keys
+
+
+class FieldAnchorIndex:
+    """Candidate queries for a post's field values: :func:`field_anchors` and the dict lookup of its
+    keys in one pass, without building the key strings (this runs for every post)."""
+
+    __slots__ = ("_site", "_links", "_other")
+
+    def __init__(self, by_key: Mapping[str, tuple[int, ...]]) -> None:
+        tables: dict[str, dict[str, tuple[int, ...]]] = {}
+        for key, queries in by_key.items():
+            name, value = key.split("\x00", 1)
+            tables.setdefault(name, {})[value] = queries
+        self._site = tables.pop("site", None)
+        self._links = tables.pop("links", None)
+        self._other = tuple(tables.items())
+
+    def __bool__(self) -> bool:
+        return bool(self._site or self._links or self._other)
+
+    def add_candidates(self, view: FieldView, out: set[int]) -> None:
+        """Add to ``out`` the queries anchored on one of the post's field values."""
+        if self._site:
+            self._add_suffixes(self._site, view.get("site", ""), out)
+        if self._links:
+            for link in view.get("links", ()):
+                self._add_suffixes(self._links, url_host(link), out)
+        for name, table in self._other:
+            value = view.get(name)
+            if value is not None:
+                found = table.get(value if isinstance(value, str) else f"{value}")
+                if found:
+                    out.update(found)
+
+    @staticmethod
+    def _add_suffixes(table: dict[str, tuple[int, ...]], host: str, out: set[int]) -> None:
+        # The keys host_suffixes(host) yields: the host, then the rest after each dot.
+        if not host:
+            return
+        while True:
+            found = table.get(host)
+            if found:
+                out.update(found)
+            dot = host.find(".")
+            if dot < 0:
+                return
+            host = host[dot + 1:]
 
 
 def field_anchor(node: Field) -> frozenset[str] | None:
@@ -307,8 +371,16 @@ def field_predicate(node: Field | Range) -> Predicate:
         flags = {_truthy(v) for v in values}
         return lambda f: f.get("authorVerified") in flags
     if name == "site":
-        domains = [url_host(v) or v.casefold() for v in values]
-        return lambda f: any(_domain_match(f.get("site", ""), d) for d in domains)
+        domains = [(d, "." + d) for d in (url_host(v) or v.casefold() for v in values)]
+
+        def on_site(f: FieldView) -> bool:
+            site = f.get("site", "")
+            for domain, dotted in domains:  # _domain_match, unrolled
+                if site == domain or site.endswith(dotted):
+                    return True
+            return False
+
+        return on_site
     if name == "url":
         parts = [normalize_url(v) for v in values]
         return lambda f: any(p in f.get("url", "") for p in parts)
@@ -341,10 +413,12 @@ def mention_fields(mention: RawMention, lang: str | None = None) -> dict[str, An
         fields["url"] = mention.url
         fields["site"] = url_host(mention.url)
     links = urls_in_text(mention.text)
-    for extra in ("links", "urls", "expanded_urls"):
-        value = mention.extras.get(extra)
-        if isinstance(value, list):
-            links.extend(str(v) for v in value)
+    extras = mention.extras
+    if extras:
+        for extra in ("links", "urls", "expanded_urls"):
+            value = extras.get(extra)
+            if isinstance(value, list):
+                links.extend(str(v) for v in value)
     fields["links"] = links
     author = mention.author
     if author.handle:
@@ -359,7 +433,8 @@ def mention_fields(mention: RawMention, lang: str | None = None) -> dict[str, An
         fields["engagementType"] = "quote"
     elif mention.reply_to_id:
         fields["engagementType"] = "reply"
-    rating = mention.extras.get("rating")
-    if _number(rating) is not None:
-        fields["rating"] = _number(rating)
+    if extras:
+        rating = _number(extras.get("rating"))
+        if rating is not None:
+            fields["rating"] = rating
     return fields

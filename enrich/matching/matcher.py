@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from enrich._trusted import trusted
 from enrich.matching.engine import Engine
 from enrich.matching.watchlist import Watchlist
 from schemas import TopicMatch
@@ -25,8 +26,9 @@ class WatchlistMatcher:
         for qi in matched:
             topic = self._topics[qi]
             terms, spans = self._engine.queries[qi].explain(post)
-            # Plain construction: measured faster than model_construct (pydantic 2.14), and still validated.
-            out.append(TopicMatch(topic_id=topic.id, group=topic.group, terms=terms, spans=spans))
+            # Every value is valid by construction (ids and groups were validated with the watchlist).
+            out.append(trusted(TopicMatch, {"topic_id": topic.id, "group": topic.group, "terms": terms,
+                                            "spans": spans}))
         return out
 
     def match_ids(self, text: str, fields: Mapping[str, Any] | None = None) -> list[str]:

@@ -144,8 +144,9 @@ def _offset_map(original: str, parts: list[str] | None, unfolded: str) -> list[i
         starts = list(range(len(original)))
     else:
         pos = 0
+        identity = _IDENTITY_RUN.fullmatch
         for i, part in enumerate(parts):
-            if i % 2 == 0:
+            if i % 2 == 0 or identity(part) is not None:  # ASCII and identity runs fold 1:1
                 starts.extend(range(pos, pos + len(part)))
             else:
                 for j, ch in enumerate(part):

@@ -1,0 +1,207 @@
+"""The enrich hot path's shortcuts give the same results as the straightforward code they replace."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
+
+from enrich._trusted import trusted
+from enrich.enricher import Enricher
+from enrich.language import LanguageConfig, LanguageDetector, strip_social_markup
+from enrich.matching.fields import FieldAnchorIndex, FieldView, field_anchors, url_host
+from schemas import (
+    EnrichedMention,
+    LanguageGuess,
+    Priority,
+    ProcessingTimes,
+    RawMention,
+    Sentiment,
+    TopicMatch,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 2, 9, tzinfo=UTC)
+
+
+# -- trusted construction ---------------------------------------------------------------------------
+
+def _raw(**kw: Any) -> RawMention:
+    base: dict[str, Any] = {"platform": "x", "source_id": "1", "text": "I love Acme", "created_at": NOW,
+                            "author": {"handle": "ann", "followers": 10}, "engagement": {"likes": 2}}
+    base.update(kw)
+    return RawMention.model_validate(base)
+
+
+SMALL_MODELS: list[tuple[type[BaseModel], dict[str, Any]]] = [
+    (LanguageGuess, {"lang": "en", "confidence": 0.91, "method": "fasttext"}),
+    (Sentiment, {"compound": -0.5, "pos": 0.0, "neu": 0.6, "neg": 0.4, "label": "negative", "analyzer": "vader"}),
+    (Priority, {"level": "P2", "factors": ["intent:crisis"]}),
+    (TopicMatch, {"topic_id": "acme", "group": "brand", "terms": ["acme"], "spans": [(7, 11)]}),
+    (ProcessingTimes, {"ingested_at": None, "enriched_at": NOW, "enrich_us": 12}),
+]
+
+
+@pytest.mark.parametrize(("cls", "values"), SMALL_MODELS)
+def test_trusted_equals_model_construct_and_validation(cls: type[BaseModel], values: dict[str, Any]) -> None:
+    fast = trusted(cls, dict(values))
+    slow = cls.model_construct(**values)
+    assert fast == slow == cls.model_validate(values)
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert repr(fast) == repr(slow)
+    # Out of field order: reordered, so serialisation still follows the model.
+    shuffled = dict(reversed(list(values.items())))
+    assert trusted(cls, shuffled).model_dump_json() == slow.model_dump_json()
+
+
+def test_trusted_falls_back_to_model_construct_for_partial_or_unknown_fields() -> None:
+    partial = trusted(Priority, {"level": "P1"})
+    assert partial == Priority.model_construct(level="P1") and partial.factors == []
+    assert partial.model_fields_set == {"level"}
+    odd = trusted(LanguageGuess, {"lang": "en", "confidence": 0.5, "junk": 1})
+    assert odd == LanguageGuess.model_construct(lang="en", confidence=0.5, junk=1)
+
+
+def test_trusted_models_copy_and_stay_frozen() -> None:
+    guess = trusted(LanguageGuess, {"lang": "en", "confidence": 0.9, "method": "fasttext"})
+    assert guess.model_copy(update={"lang": "de"}).lang == "de" and guess.lang == "en"
+    with pytest.raises(ValidationError):
+        guess.lang = "fr"
+
+
+# -- the enricher -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    from enrich.intent import IntentTagger
+    from enrich.matching import WatchlistMatcher, mention_fields, parse_watchlist
+    from enrich.multilingual import SentimentRouter
+    from enrich.priority import Prioritizer
+    from enrich.privacy import Redactor
+
+    watchlist = parse_watchlist((ROOT / "config" / "watchlist.yaml").read_text(), "config/watchlist.yaml")
+    return Enricher(matcher=WatchlistMatcher(watchlist), scorer=SentimentRouter(), detector=LanguageDetector(),
+                    tagger=IntentTagger.default(), prioritizer=Prioritizer(), redactor=Redactor(),
+                    fields=mention_fields)
+
+
+def _sample(n: int) -> list[RawMention]:
+    lines = (ROOT / "data" / "sample_mentions.jsonl").read_text().splitlines()[:n]
+    return [RawMention.model_validate_json(line) for line in lines]
+
+
+def test_enriched_mention_equals_a_validated_one(enricher: Enricher) -> None:
+    for raw in [*_sample(40), _raw(lang=""), _raw(text="👍👍", lang=None)]:
+        m = enricher.enrich(raw, NOW)
+        again = EnrichedMention.model_validate(m.model_dump())
+        assert again == m
+        assert list(m.__dict__) == list(EnrichedMention.model_fields)
+        assert m.model_fields_set == set(EnrichedMention.model_fields)
+        assert m.lang == (raw.lang or (m.language.lang if m.language.lang != "und" else None))
+
+
+def test_enrich_many_equals_enrich_per_mention(enricher: Enricher) -> None:
+    raws = _sample(120) + [_raw(text="call me at 010-1234-5678 @acmecoffee", lang=None)]
+    ingested = datetime(2026, 11, 2, 8, tzinfo=UTC)
+    batch = enricher.enrich_many(raws, NOW, ingested)
+    assert len(batch) == len(raws)
+    for raw, got in zip(raws, batch, strict=True):
+        one = enricher.enrich(raw, NOW, ingested)
+        assert got.model_dump(exclude={"times"}) == one.model_dump(exclude={"times"})
+        assert (got.times.enriched_at, got.times.ingested_at) == (NOW, ingested)
+    assert enricher.enrich_many([], NOW) == []
+
+
+# -- language ---------------------------------------------------------------------------------------
+
+_OLD_MARKUP = re.compile(
+    r"(?:https?://|www\.)\S+|(?<![\w@])@\w+|(?<![\w#])#\w+|\[(?:email|phone|card|rrn)\]", re.IGNORECASE
+)
+
+
+def _old_strip(text: str) -> str:
+    if "http" in text or "www." in text or "@" in text or "#" in text or "[" in text:
+        text = _OLD_MARKUP.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_MARKUP_PIECES = [*"aHhWw@#[]:/._ \t\n\u3000\u2028\x1c1é스", "http://", "HTTPS://", "www.", "[email]", "[PHONE]"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=16).map("".join))
+def test_strip_social_markup_equals_the_plain_regex_version(text: str) -> None:
+    assert strip_social_markup(text) == _old_strip(text)
+
+
+def test_trust_hint_skips_fasttext_but_not_script_routing() -> None:
+    trusting = LanguageDetector(LanguageConfig(trust_hint=True))
+    guess = trusting.detect("The battery life on this laptop is fantastic", hint="de-DE")
+    assert (guess.lang, guess.method) == ("de", "hint")
+    assert guess.confidence == LanguageConfig().hint_confidence
+    assert trusting.detect("너무 좋아요", hint="en").lang == "ko"  # the writing system still wins
+    untagged = trusting.detect("The battery life on this laptop is fantastic")
+    assert (untagged.lang, untagged.method) == ("en", "fasttext")
+    assert trusting.detect("The battery life is fantastic", hint="und").method == "fasttext"
+
+
+# -- matching fields --------------------------------------------------------------------------------
+
+def _urlsplit_host(url: str) -> str:
+    url = url.strip()
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+_URL_PIECES = ["http://", "https://", "HTTP://", "www.", "WWW.", "a", "B", "x.com", ".", "-", ":", ":80", "/",
+               "?", "#", "@", "[", "]", "::1", "%", " ", "\t", "\n", "é", "_", "+", "1", "\x01"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
+def test_url_host_equals_urlsplit(url: str) -> None:
+    assert url_host(url) == _urlsplit_host(url)
+
+
+@settings(max_examples=300, deadline=None)
+@given(site=st.sampled_from(["", "reddit.com", "old.reddit.com", "a.b.", ".x.com", "x..com", "www.x.com"]),
+       links=st.lists(st.sampled_from(["https://youtu.be/a", "www.tesla.com", "http://sub.tesla.com/x", "nohost",
+                                       "https://a.b./c"]), max_size=3),
+       lang=st.sampled_from([None, "ko", "en", "ko-KR"]))
+def test_field_anchor_index_equals_field_anchors(site: str, links: list[str], lang: str | None) -> None:
+    by_key = {"site\x00reddit.com": (1,), "site\x00x.com": (2,), "links\x00tesla.com": (3,), "links\x00b.": (4,),
+              "lang\x00ko": (5,), "site\x00": (6,), "links\x00": (7,)}
+    fields: dict[str, Any] = {"site": site, "links": links}
+    if lang:
+        fields["lang"] = lang
+    expected: set[int] = set()
+    for key in field_anchors(FieldView(fields), frozenset({"site", "links", "lang"})):
+        expected.update(by_key.get(key, ()))
+    got: set[int] = set()
+    FieldAnchorIndex(by_key).add_candidates(FieldView(fields), got)
+    assert got == expected
+
+
+_OLD_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000]+", re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["http://", "HTTPS://", "hTtP://", "www.", "WwW.", "a", "h", "w", ".", " ", "<",
+                                 "\u3000", "x.com", '"', ":", "//", "\u017f", "\u0130", ")"]), max_size=10).map("".join))
+def test_urls_in_text_equals_the_plain_regex(text: str) -> None:
+    from enrich.matching.fields import _TRAILING_PUNCT, urls_in_text
+
+    assert urls_in_text(text) == [m.group().rstrip(_TRAILING_PUNCT) for m in _OLD_URL_RE.finditer(text)]
