@@ -48,18 +48,21 @@ def _cmd_ingest_file(args: argparse.Namespace) -> int:
 
 def _cmd_ingest_webhook(args: argparse.Namespace) -> int:
     from earshot.kafka import ensure_topics
+    from ingest.auth import WebhookAuth
     from ingest.publisher import MentionPublisher
     from ingest.webhook import serve
     from pipeline.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    auth = WebhookAuth.from_settings(settings)  # fails fast on a bad EARSHOT_WEBHOOK_AUTH / secret pair
     ensure_topics(settings)
     publisher = MentionPublisher(settings)
     host, port = args.host or settings.webhook_host, args.port or settings.webhook_port
-    logging.getLogger("earshot.webhook").info("webhook receiver on http://%s:%d/mentions", host, port)
+    logging.getLogger("earshot.webhook").info("webhook receiver on http://%s:%d/mentions (auth: %s)", host, port,
+                                              auth.mode)
     try:
-        serve(publisher, host, port)
+        serve(publisher, host, port, auth)
     finally:
         publisher.close()
     return 0

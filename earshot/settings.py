@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,13 @@ class Settings(BaseSettings):
     # Webhook receiver
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8090
+    webhook_secret: str | None = Field(default=None, repr=False, description="Shared secret of the webhook senders")
+    webhook_auth: Literal["none", "hmac-sha256", "token"] | None = Field(
+        default=None, description="none | hmac-sha256 | token (default: hmac-sha256 when a secret is set)")
+    webhook_max_skew_s: float = Field(default=300.0, gt=0, description="Largest accepted age of a signed "
+                                      "X-Earshot-Timestamp (replay window)")
+    webhook_require_timestamp: bool = Field(default=False, description="Reject HMAC requests without "
+                                            "X-Earshot-Timestamp (replay protection for every request)")
 
     # Logs and local state
     log_level: str = "INFO"

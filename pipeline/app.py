@@ -20,6 +20,7 @@ from typing import Any
 import faust
 
 from earshot.settings import Settings
+from pipeline import metrics
 from pipeline.enrich_stage import EnrichStage
 from pipeline.enrichment import EnricherHolder
 from pipeline.retry import write_until_done
@@ -46,10 +47,37 @@ def _broker_url(settings: Settings) -> list[str]:
     return [f"kafka://{hp.strip()}" for hp in settings.kafka_bootstrap.split(",")]
 
 
+def broker_credentials(settings: Settings) -> Any:
+    """Faust/aiokafka credentials from the same settings as ``earshot.kafka.kafka_python_config``.
+
+    ``EARSHOT_KAFKA_SECURITY_PROTOCOL``: PLAINTEXT (None returned), SSL, SASL_PLAINTEXT or SASL_SSL;
+    ``EARSHOT_KAFKA_SASL_MECHANISM`` (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with ``_USERNAME``/``_PASSWORD``;
+    ``EARSHOT_KAFKA_SSL_CAFILE`` for a private CA (system CAs otherwise).
+    """
+    import ssl
+
+    protocol = settings.kafka_security_protocol.upper()
+    if protocol == "PLAINTEXT":
+        if settings.kafka_sasl_mechanism:
+            raise ValueError("EARSHOT_KAFKA_SASL_MECHANISM needs EARSHOT_KAFKA_SECURITY_PROTOCOL=SASL_SSL "
+                             "(or SASL_PLAINTEXT)")
+        return None
+    if protocol not in ("SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+        raise ValueError(f"unsupported EARSHOT_KAFKA_SECURITY_PROTOCOL {settings.kafka_security_protocol!r}")
+    context = None
+    if protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=settings.kafka_ssl_cafile)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(username=settings.kafka_sasl_username, password=settings.kafka_sasl_password,
+                                 mechanism=settings.kafka_sasl_mechanism or "PLAIN", ssl_context=context)
+
+
 def create_faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
         broker=_broker_url(settings),
+        broker_credentials=broker_credentials(settings),
         value_serializer="raw",
         key_serializer="raw",
         autodiscover=False,
@@ -122,6 +150,7 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
                        for e in events]
             await write_until_done(functools.partial(dead_writer.write, letters), "insert dead letters",
                                    settings.sink_retry_max_s)
+            metrics.DEAD_LETTERS_STORED.inc(len(letters))
 
     if settings.spike_enabled:
         pipeline.spikes = register_spike_stage(app, settings, backend, spike_store, alerts_topic)
@@ -134,6 +163,12 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
     async def healthz(web: Any, request: Any) -> Any:
         """Liveness: the worker's event loop answers."""
         return web.json({"status": "ok", "app": settings.app_id})
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        """Prometheus text format (see pipeline/metrics.py); consumer lag is computed on scrape."""
+        metrics.update_consumer_lag(app.consumer if app.consumer else None)
+        return web.bytes(metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
@@ -161,7 +196,8 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
 
     spikes = SpikeStage(store, lateness_s=settings.spike_allowed_lateness_s, idle_s=settings.spike_idle_partition_s,
                         false_alarms_per_week=settings.spike_false_alarms_per_week,
-                        merge_overlap=settings.spike_merge_overlap, dashboard_url=settings.dashboard_url)
+                        merge_overlap=settings.spike_merge_overlap, dashboard_url=settings.dashboard_url,
+                        history_s=settings.spike_history_days * 86400)
     alert_writer = AlertWriter(backend)
     checkpoint_key = f"{settings.app_id}:spikes"
     loop_lock = asyncio.Lock()
@@ -179,6 +215,7 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
                 futures = [await alerts_topic.send(value=a.model_dump_json().encode(), partition=0) for a in new]
                 await asyncio.gather(*futures)
                 for a in alerts:
+                    metrics.ALERTS_EMITTED.labels(status=a.status, severity=a.severity).inc()
                     log.warning("alert %s %s %s/%s: %.0f vs %.1f expected (%s)", a.alert_id, a.status, a.topic_id,
                                 a.series, a.observed, a.expected, a.severity)
             await loop.run_in_executor(None, spikes.checkpoint, checkpoint_key, datetime.now(UTC))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from enrich.enricher import Enricher
+from pipeline import metrics
 from schemas import DeadLetter, EnrichedMention, RawMention, decode_mentions, encode_batch
 
 log = logging.getLogger(__name__)
@@ -39,14 +41,16 @@ class EnrichStage:
 
     async def process(self, events: list[Any]) -> tuple[dict[int, list[EnrichedMention]], list[DeadLetter]]:
         """Enrich a batch of events; returns enriched mentions per partition and dead letters."""
+        started = time.perf_counter()
         enricher = self.enricher_provider()
         now = datetime.now(UTC)
         out: dict[int, list[EnrichedMention]] = {}
         dead: list[DeadLetter] = []
-        done = 0
+        done = consumed = 0
         for event in events:
             msg = event.message
             good, bad = decode_mentions(event.value, RawMention)
+            consumed += len(good) + len(bad)
             for r in bad:
                 dead.append(DeadLetter.make(stage="enrich", source=_origin(msg, r.index), reason=r.reason,
                                             error_type="validation", payload=r.payload, received_at=now))
@@ -65,8 +69,14 @@ class EnrichStage:
                 done += 1
                 if done % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-        self.enriched += sum(len(v) for v in out.values())
+        enriched = sum(len(v) for v in out.values())
+        self.enriched += enriched
         self.dead_lettered += len(dead)
+        metrics.MESSAGES_CONSUMED.labels(stage="enrich").inc(len(events))
+        metrics.MENTIONS_CONSUMED.labels(stage="enrich").inc(consumed)
+        metrics.MENTIONS_ENRICHED.inc(enriched)
+        metrics.count_dead_letters(dead)
+        metrics.BATCH_SECONDS.labels(stage="enrich").observe(time.perf_counter() - started)
         return out, dead
 
     def envelopes(self, mentions: list[EnrichedMention]) -> list[bytes]:

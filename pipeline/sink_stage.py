@@ -7,9 +7,11 @@ the Faust agent acknowledges the batch's events after that, and Faust commits ac
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline import metrics
 from pipeline.retry import write_until_done
 from schemas import DeadLetter, EnrichedMention, decode_mentions
 from sinks.errors import SinkRejected
@@ -33,9 +35,11 @@ class MentionSink:
         mentions: list[EnrichedMention] = []
         dead: list[DeadLetter] = []
         newest: dict[int, datetime] = {}
+        consumed = 0
         for event in events:
             msg = event.message
             good, bad = decode_mentions(event.value, EnrichedMention)
+            consumed += len(good) + len(bad)
             mentions.extend(good)
             if good:
                 latest = max(m.created_at for m in good)
@@ -45,13 +49,21 @@ class MentionSink:
                 dead.append(DeadLetter.make(
                     stage="sink", source=f"{msg.topic}[{msg.partition}]@{msg.offset}#{r.index}",
                     reason=r.reason, error_type="validation", payload=r.payload, received_at=now))
+        metrics.MESSAGES_CONSUMED.labels(stage="sink").inc(len(events))
+        metrics.MENTIONS_CONSUMED.labels(stage="sink").inc(consumed)
+        metrics.count_dead_letters(dead)
         return mentions, dead, newest
 
     async def write_batch(self, mentions: list[EnrichedMention]) -> list[DeadLetter]:
         """Write all mentions (retrying while ClickHouse is down); returns rows ClickHouse rejected."""
         rejected: list[DeadLetter] = []
+        if not mentions:
+            return rejected
+        started = time.perf_counter()
         for i in range(0, len(mentions), self.max_rows):
             await self._write(mentions[i:i + self.max_rows], rejected)
+        metrics.BATCH_SECONDS.labels(stage="insert").observe(time.perf_counter() - started)
+        metrics.count_dead_letters(rejected)
         return rejected
 
     async def _write(self, chunk: list[EnrichedMention], rejected: list[DeadLetter]) -> None:
@@ -69,6 +81,8 @@ class MentionSink:
             return
         self.inserted += new
         self.duplicates += len(chunk) - new
+        metrics.ROWS_INSERTED.inc(new)
+        metrics.DUPLICATES_SKIPPED.inc(len(chunk) - new)
 
 
 def decode_dead_letter(value: bytes, origin: str) -> DeadLetter:

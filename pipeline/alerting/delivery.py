@@ -12,6 +12,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline import metrics
 from schemas import Alert
 from sinks.notifiers import DeliveryError, Notifier
 
@@ -54,6 +55,7 @@ async def deliver_until_done(notifier: Notifier, alert: Alert, log_table: Delive
     """Deliver ``alert`` (returns the number of attempts; 0 if it had already been delivered)."""
     loop = asyncio.get_running_loop()
     if await loop.run_in_executor(None, log_table.delivered, alert, notifier.name):
+        metrics.ALERT_DELIVERIES.labels(notifier=notifier.name, status="skipped").inc()
         return 0
     attempt, delay = 0, first_backoff
     while True:
@@ -63,10 +65,12 @@ async def deliver_until_done(notifier: Notifier, alert: Alert, log_table: Delive
         except DeliveryError as exc:
             log.error("alert %s rev %d to %s failed (attempt %d, retry in %.0fs): %s", alert.alert_id,
                       alert.revision, notifier.name, attempt, delay, exc)
+            metrics.ALERT_DELIVERIES.labels(notifier=notifier.name, status="failed").inc()
             await _record(log_table, alert, notifier.name, "failed", attempt, str(exc))
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_backoff)
             continue
+        metrics.ALERT_DELIVERIES.labels(notifier=notifier.name, status="delivered").inc()
         await _record(log_table, alert, notifier.name, "delivered", attempt)
         log.info("alert %s rev %d (%s) delivered to %s", alert.alert_id, alert.revision, alert.status, notifier.name)
         return attempt

@@ -53,13 +53,15 @@ class SpikeStage:
     """Advances detection over closed minutes. Blocking (ClickHouse): run it in a worker thread."""
 
     def __init__(self, store: SpikeStore, lateness_s: float, idle_s: float, false_alarms_per_week: float = 1.0,
-                 merge_overlap: float = 0.5, dashboard_url: str | None = None) -> None:
+                 merge_overlap: float = 0.5, dashboard_url: str | None = None,
+                 history_s: float | None = None) -> None:
         self.store = store
         self.lateness_s = lateness_s
         self.idle_s = idle_s
         self.false_alarms_per_week = false_alarms_per_week
         self.merge_overlap = merge_overlap
         self.dashboard_url = dashboard_url
+        self.history_s = history_s
         self.state: SpikeState | None = None
         self.published_until: float | None = None
         """Set by the caller once the alerts of the minutes before it are stored and sent."""
@@ -120,6 +122,13 @@ class SpikeStage:
         wm = self.watermark(now)
         if wm is None:
             return []
+        if self.state is None and self.history_s is not None:  # no checkpoint: rebuild from recent history
+            first = self.store.first_minute()
+            if first is None:
+                return []
+            start = max(first, ((wm - self.history_s) // WINDOW_S) * WINDOW_S)
+            self.state = self.fresh_state(start=start)
+            log.info("spike detectors rebuilt from stored counts since %s", datetime.fromtimestamp(start, UTC))
         return self.advance(closed_until(wm, self.lateness_s, WINDOW_S))
 
     def checkpoint(self, key: str, now: datetime) -> None:

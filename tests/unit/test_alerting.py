@@ -90,3 +90,46 @@ def test_notifier_payloads_carry_the_context() -> None:
     assert resolved == {"routing_key": "KEY", "event_action": "resolve", "dedup_key": "a1"}
     msg = email_message(alert("a1", "nimbus", status="update", revision=2), "e@x", ["oncall@x"])
     assert msg["In-Reply-To"] == "<a1.1@earshot>" and "UPDATE nimbus" in msg["Subject"]
+
+
+class FakeStore:
+    """The store methods SpikeStage uses, over in-memory per-minute counts."""
+
+    def __init__(self, counts: dict[float, dict[str, tuple[int, int]]], newest: float) -> None:
+        self.counts, self.newest = counts, newest
+
+    def progress(self) -> list[tuple[int, float, float]]:
+        return [(0, self.newest, 0.0)]
+
+    def first_minute(self) -> float | None:
+        return min(self.counts) if self.counts else None
+
+    def minute_counts(self, start: float, end: float) -> dict[float, dict[str, tuple[int, int]]]:
+        return {m: c for m, c in self.counts.items() if start <= m < end}
+
+    def load_checkpoint(self, key: str) -> None:
+        return None
+
+    def context(self, *args: object) -> object:
+        from enrich.spikes.incidents import AlertContext
+
+        return AlertContext()
+
+    def overlap(self, *args: object) -> float:
+        return 1.0
+
+
+def test_without_a_checkpoint_detectors_rebuild_from_recent_history_only() -> None:
+    from pipeline.alerting.stage import SpikeStage
+
+    day = 86400.0
+    counts = {m * 60.0: {"acme": (3, 0)} for m in range(0, int(3 * day / 60))}  # three days, one topic
+    store = FakeStore(counts, newest=3 * day)
+    stage = SpikeStage(store, lateness_s=0, idle_s=60, history_s=day)  # type: ignore[arg-type]
+    stage.tick(now=3 * day + 10_000, checkpoint_key="k")
+    assert stage.state is not None and stage.state.topics == ["acme"]
+    # started one day back, scored six hours of minutes per tick
+    assert stage.processed_until == 2 * day + 6 * 3600
+    while stage.processed_until is not None and stage.processed_until < 3 * day:
+        assert stage.tick(now=3 * day + 10_000, checkpoint_key="k") == []  # a flat series never alerts
+    assert stage.processed_until == 3 * day
