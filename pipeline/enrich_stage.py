@@ -46,7 +46,7 @@ class EnrichStage:
         now = datetime.now(UTC)
         out: dict[int, list[EnrichedMention]] = {}
         dead: list[DeadLetter] = []
-        done = consumed = 0
+        consumed = 0
         for event in events:
             msg = event.message
             good, bad = decode_mentions(event.value, RawMention)
@@ -56,19 +56,22 @@ class EnrichStage:
                                             error_type="validation", payload=r.payload, received_at=now))
             ingested = datetime.fromtimestamp(msg.timestamp, UTC) if msg.timestamp else None
             bucket = out.setdefault(msg.partition, [])
-            for i, raw in enumerate(good):
-                try:
-                    bucket.append(enricher.enrich(raw, now, ingested))
-                except Exception as exc:  # a bug on one odd post must not stop the stream
-                    log.exception("enrich failed for %s", raw.key)
-                    dead.append(DeadLetter.make(
-                        stage="enrich", source=_origin(msg, i), reason=f"enrichment failed: {exc!r}",
-                        error_type="enrich_error", payload=raw.model_dump_json(), received_at=now,
-                    ))
-                    log.debug("%s", traceback.format_exc())
-                done += 1
-                if done % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+            for start in range(0, len(good), YIELD_EVERY):
+                chunk = good[start:start + YIELD_EVERY]
+                try:  # the batch path: each component over the whole chunk (same results, faster)
+                    bucket.extend(enricher.enrich_many(chunk, now, ingested))
+                except Exception:  # find the odd post one by one; it goes to the dead letters
+                    for i, raw in enumerate(chunk, start=start):
+                        try:
+                            bucket.append(enricher.enrich(raw, now, ingested))
+                        except Exception as exc:  # a bug on one odd post must not stop the stream
+                            log.exception("enrich failed for %s", raw.key)
+                            dead.append(DeadLetter.make(
+                                stage="enrich", source=_origin(msg, i), reason=f"enrichment failed: {exc!r}",
+                                error_type="enrich_error", payload=raw.model_dump_json(), received_at=now,
+                            ))
+                            log.debug("%s", traceback.format_exc())
+                await asyncio.sleep(0)  # keep heartbeats and the web server responsive
         enriched = sum(len(v) for v in out.values())
         self.enriched += enriched
         self.dead_lettered += len(dead)
