@@ -44,3 +44,5 @@ def json_record(line: str, origin: str) -> SourceRecord:
         return SourceRecord(origin=origin, raw=line, payload=json.loads(line))
     except ValueError as exc:
         return SourceRecord(origin=origin, raw=line, error=f"not valid JSON: {exc}")
+    except RecursionError:  # the C decoder recurses per nesting level: ~1,000 levels exhaust the stack
+        return SourceRecord(origin=origin, raw=line, error="not valid JSON: nested too deeply")

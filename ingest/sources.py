@@ -5,13 +5,47 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from ingest.errors import SourceError
 from ingest.records import SourceRecord, json_record
+from schemas.deadletter import MAX_PAYLOAD_CHARS
 
 _CSV_LISTS = {"source_tags"}
 _CSV_BOOLS = {"author_verified"}
+
+MAX_LINE_CHARS = 10 * 1024 * 1024
+"""Longest line a file source reads (characters, the webhook's body limit). A longer line is never
+loaded whole: it becomes one dead letter keeping its first characters (flagged truncated)."""
+
+_OVERLONG = f"line is longer than {MAX_LINE_CHARS} characters"
+
+
+def _lines(fh: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[tuple[str, bool]]:
+    """Physical lines of ``fh`` and whether each was cut; memory stays O(``limit``) per line."""
+    while True:
+        line = fh.readline(limit)
+        if not line:
+            return
+        if len(line) < limit or line.endswith(("\n", "\r")):
+            yield line, False
+            continue
+        head = line[:MAX_PAYLOAD_CHARS + 1]  # enough for the dead letter to say "truncated"
+        del line
+        while True:  # skip the rest of the physical line
+            more = fh.readline(limit)
+            if len(more) < limit or more.endswith(("\n", "\r")):
+                break
+        yield head, True
+
+
+def _printable(line: str) -> str | None:
+    """``line`` with undecodable bytes (``surrogateescape``) written as ``\\xff``; None if it was valid."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
 
 
 class MentionSource(Protocol):
@@ -38,18 +72,18 @@ class JsonlSource:
         except OSError as exc:
             raise SourceError(f"cannot open {self.path}: {exc}") from exc
         with fh:
-            for lineno, line in enumerate(fh, start=1):
+            for lineno, (line, overlong) in enumerate(_lines(fh), start=1):
                 line = line.rstrip("\r\n")
                 if not line.strip():
                     continue
                 origin = f"{self.name}:{lineno}"
-                try:
-                    line.encode("utf-8")
-                except UnicodeEncodeError:
-                    raw = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                    yield SourceRecord(origin=origin, raw=raw, error="line is not valid UTF-8")
-                    continue
-                yield json_record(line, origin)
+                printable = _printable(line)
+                if overlong:
+                    yield SourceRecord(origin=origin, raw=printable or line, error=_OVERLONG)
+                elif printable is not None:
+                    yield SourceRecord(origin=origin, raw=printable, error="line is not valid UTF-8")
+                else:
+                    yield json_record(line, origin)
 
 
 class CsvSource:
@@ -68,16 +102,71 @@ class CsvSource:
         except OSError as exc:
             raise SourceError(f"cannot open {self.path}: {exc}") from exc
         with fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
+            lines = _CsvLines(fh)
+            reader = csv.DictReader(lines)
+            error: str | None = None
+            try:
+                header = reader.fieldnames
+            except csv.Error as exc:  # e.g. a header cell over csv.field_size_limit()
+                header, error = None, f"unreadable CSV header: {exc}"
+            raw, overlong = lines.take()
+            if overlong or error:
+                yield SourceRecord(origin=f"{self.name}:1", raw=raw, error=_OVERLONG if overlong else error)
                 return
-            for row in reader:
-                origin = f"{self.name}:{reader.line_num}"
-                raw = ",".join(f"{k}={v}" for k, v in row.items())
-                if None in row:
-                    yield SourceRecord(origin=origin, raw=raw, error="row has more cells than the header")
+            if not header:
+                return
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # a cell over the field size limit, ...: skip this record only
+                    raw, overlong = lines.take()
+                    if not raw:  # nothing consumed: do not loop on the same error
+                        return
+                    yield SourceRecord(origin=f"{self.name}:{reader.line_num}", raw=raw,
+                                       error=_OVERLONG if overlong else f"unreadable CSV row: {exc}")
                     continue
-                yield SourceRecord(origin=origin, raw=raw, payload=_csv_payload(row))
+                origin = f"{self.name}:{reader.line_num}"
+                raw, overlong = lines.take()
+                if overlong:
+                    yield SourceRecord(origin=origin, raw=raw, error=_OVERLONG)
+                elif None in row:
+                    yield SourceRecord(origin=origin, raw=raw, error="row has more cells than the header")
+                else:
+                    yield SourceRecord(origin=origin, raw=raw, payload=_csv_payload(row))
+
+
+class _CsvLines:
+    """Feeds ``csv`` bounded physical lines and keeps the raw text of the record being read (for
+    dead letters: the original row, not a re-rendering)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.raw: list[str] = []
+        self.size = 0
+        self.overlong = False
+
+    def __iter__(self) -> Iterator[str]:
+        for line, overlong in _lines(self.fh):
+            if self.size <= MAX_PAYLOAD_CHARS:
+                self.raw.append(line)
+                self.size += len(line)
+            if overlong:
+                self.overlong = True
+                line += "\n"
+            yield line
+
+    def take(self) -> tuple[str, bool]:
+        """The raw text consumed since the last call (line break at the end removed), and whether
+        a line of it was cut."""
+        raw, overlong = "".join(self.raw), self.overlong
+        self.raw, self.size, self.overlong = [], 0, False
+        if raw.endswith("\n"):
+            raw = raw[:-1]
+        if raw.endswith("\r"):
+            raw = raw[:-1]
+        return raw, overlong
 
 
 def _csv_payload(row: dict[str, str]) -> dict[str, object]:

@@ -88,6 +88,10 @@ async def receive(request: web.Request) -> web.Response:
 
     try:
         doc = json.loads(body)
+    except RecursionError:
+        await _publish(request.app, [], [dead("not valid JSON: nested too deeply", body.decode("utf-8", "replace"),
+                                              "parse")])
+        return web.json_response({"error": "body is not valid JSON: nested too deeply"}, status=400)
     except ValueError as exc:
         await _publish(request.app, [], [dead(f"not valid JSON: {exc}", body.decode("utf-8", "replace"), "parse")])
         return web.json_response({"error": f"body is not valid JSON: {exc}"}, status=400)
@@ -110,7 +114,7 @@ async def receive(request: web.Request) -> web.Response:
             errors = field_errors(exc)
             rejected.append({"index": index, "errors": errors})
             reason = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-            dead_letters.append(dead(reason, json.dumps(item, ensure_ascii=False, default=str), "validation"))
+            dead_letters.append(dead(reason, _dump_item(item, body), "validation"))
     try:
         await _publish(request.app, valid, dead_letters)
     except PublishError as exc:
@@ -120,6 +124,14 @@ async def receive(request: web.Request) -> web.Response:
     if rejected:
         return web.json_response({"accepted": len(valid), "rejected": rejected}, status=422)
     return web.json_response({"accepted": len(valid)}, status=202)
+
+
+def _dump_item(item: Any, body: bytes) -> str:
+    """The rejected item as JSON, or the whole request body when the item is too deep to re-encode."""
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return body.decode("utf-8", "replace")
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -31,6 +31,18 @@ class DeadLetter(BaseModel):
         if isinstance(payload, bytes):
             payload = payload.decode("utf-8", errors="backslashreplace")
         truncated = len(payload) > MAX_PAYLOAD_CHARS
-        return cls(stage=stage, source=source, reason=reason[:4000], error_type=error_type,
-                   payload=payload[:MAX_PAYLOAD_CHARS], payload_truncated=truncated,
+        return cls(stage=stage, source=_utf8(source), reason=_utf8(reason[:4000]), error_type=_utf8(error_type),
+                   payload=_utf8(payload[:MAX_PAYLOAD_CHARS]), payload_truncated=truncated,
                    received_at=received_at)
+
+
+def _utf8(text: str) -> str:
+    """``text`` with lone surrogates (from ``surrogateescape`` file names, JSON ``"\\udc80"``...) written
+    as ``\\udc80``: a dead letter must always serialise, or it would crash the stage reporting it."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

@@ -14,7 +14,7 @@ message, or a JSON array of mentions: :func:`decode_mentions` accepts all three 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -78,24 +78,28 @@ def decode_mentions(value: bytes | str, model: type[M]) -> tuple[list[M], list[R
 
     Never raises for bad input: undecodable messages come back as one rejected item (index -1).
     """
+    def raw() -> str:
+        return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+
     try:
         doc = json.loads(value)
     except (UnicodeDecodeError, ValueError) as exc:
-        raw = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
-        return [], [Rejected(-1, f"not valid JSON: {exc}", raw)]
+        return [], [Rejected(-1, f"not valid JSON: {exc}", raw())]
+    except RecursionError:  # the C decoder recurses per nesting level
+        return [], [Rejected(-1, "not valid JSON: nested too deeply", raw())]
     if isinstance(doc, dict) and "earshot_batch" in doc:
         version = doc.get("earshot_batch")
         if not isinstance(version, int) or version > ENVELOPE_VERSION or version < 1:
-            return [], [Rejected(-1, f"unsupported envelope version {version!r}", _dump(doc))]
+            return [], [Rejected(-1, f"unsupported envelope version {_short(version)}", _dump(doc, raw))]
         items = doc.get("mentions")
         if not isinstance(items, list):
-            return [], [Rejected(-1, "envelope field 'mentions' must be a list", _dump(doc))]
+            return [], [Rejected(-1, "envelope field 'mentions' must be a list", _dump(doc, raw))]
     elif isinstance(doc, list):
         items = doc
     elif isinstance(doc, dict):
         items = [doc]
     else:
-        return [], [Rejected(-1, f"expected a JSON object or array, got {type(doc).__name__}", _dump(doc))]
+        return [], [Rejected(-1, f"expected a JSON object or array, got {type(doc).__name__}", _dump(doc, raw))]
     try:  # fast path: the whole batch is valid
         return _list_adapter(model).validate_python(items), []
     except ValidationError:
@@ -106,9 +110,21 @@ def decode_mentions(value: bytes | str, model: type[M]) -> tuple[list[M], list[R
         try:
             good.append(model.model_validate(item))
         except ValidationError as exc:
-            bad.append(Rejected(i, format_validation_error(exc), _dump(item)))
+            bad.append(Rejected(i, format_validation_error(exc), _dump(item, raw)))
     return good, bad
 
 
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)
+def _dump(obj: Any, fallback: Callable[[], str]) -> str:
+    """``obj`` as JSON; the whole message (``fallback``) if it is nested too deeply to re-encode."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return fallback()
+
+
+def _short(value: Any) -> str:
+    """A bounded ``repr`` for error messages (the value may be a huge or deeply nested object)."""
+    if isinstance(value, dict | list):
+        return f"<{type(value).__name__}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -58,6 +58,31 @@ _AUTHOR_FLAT = {
 _ENGAGEMENT_FLAT = {"likes", "replies", "reposts", "quotes", "views"}
 
 
+MAX_EXTRAS_DEPTH = 32
+"""Deepest nesting of lists/objects accepted in ``extras`` (serialisers give up past a few hundred)."""
+
+
+def _check_json_safe(value: Any, name: str) -> None:
+    """Reject what validates but cannot be serialised: lone surrogates (JSON ``"\\ud800"``), deep nesting."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"{name} contains text that is not valid Unicode (a lone surrogate)") from None
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_EXTRAS_DEPTH:
+                raise ValueError(f"{name} is nested more than {MAX_EXTRAS_DEPTH} levels deep")
+            if isinstance(item, dict):
+                stack.extend((k, depth + 1) for k in item)
+                stack.extend((x, depth + 1) for x in item.values())
+            else:
+                stack.extend((x, depth + 1) for x in item)
+
+
 def mention_key(platform: str, source_id: str) -> str:
     """Stable key of a mention: the same post always gets the same key (and so the same partition)."""
     return hashlib.blake2b(f"{platform}\x1f{source_id}".encode(), digest_size=16).hexdigest()
@@ -128,9 +153,27 @@ class RawMention(_Model):
     @field_validator("created_at")
     @classmethod
     def _to_utc(cls, v: datetime) -> datetime:
-        v = v.astimezone(UTC)
+        try:
+            v = v.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59-23:59 is past datetime.max once in UTC
+            raise ValueError("created_at must be between the years 2000 and 2200") from None
         if not (2000 <= v.year <= 2200):
             raise ValueError("created_at must be between the years 2000 and 2200")
+        return v
+
+    @field_validator("source_tags")
+    @classmethod
+    def _tags_encodable(cls, v: list[str]) -> list[str]:
+        for tag in v:
+            if not tag.isascii():
+                _check_json_safe(tag, "source_tags")
+        return v
+
+    @field_validator("extras")
+    @classmethod
+    def _extras_json_safe(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if v:
+            _check_json_safe(v, "extras")
         return v
 
     @property
