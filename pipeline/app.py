@@ -205,11 +205,14 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
     @app.timer(settings.spike_poll_s, on_leader=True, name="earshot.spikes")
     async def score_closed_minutes() -> None:
         async with loop_lock:
-            loop = asyncio.get_running_loop()
-            alerts = await loop.run_in_executor(None, spikes.tick, datetime.now(UTC).timestamp(), checkpoint_key)
+            # Every ClickHouse call is retried while the server is down (a failed tick changes nothing),
+            # instead of the exception crashing the worker.
+            alerts = await write_until_done(lambda: spikes.tick(datetime.now(UTC).timestamp(), checkpoint_key),
+                                            "score closed minutes", settings.sink_retry_max_s)
             scored = spikes.processed_until
             if alerts:
-                new = await loop.run_in_executor(None, store.unsent, alerts)
+                new = await write_until_done(functools.partial(store.unsent, alerts), "look up sent alerts",
+                                             settings.sink_retry_max_s)
                 await write_until_done(functools.partial(alert_writer.write, alerts), "insert alerts",
                                        settings.sink_retry_max_s)
                 futures = [await alerts_topic.send(value=a.model_dump_json().encode(), partition=0) for a in new]
@@ -218,7 +221,8 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
                     metrics.ALERTS_EMITTED.labels(status=a.status, severity=a.severity).inc()
                     log.warning("alert %s %s %s/%s: %.0f vs %.1f expected (%s)", a.alert_id, a.status, a.topic_id,
                                 a.series, a.observed, a.expected, a.severity)
-            await loop.run_in_executor(None, spikes.checkpoint, checkpoint_key, datetime.now(UTC))
+            await write_until_done(lambda: spikes.checkpoint(checkpoint_key, datetime.now(UTC)),
+                                   "save spike checkpoint", settings.sink_retry_max_s)
             spikes.published_until = scored  # readiness reports minutes whose alerts are stored and sent
 
     deliveries = DeliveryLog(backend)

@@ -53,8 +53,9 @@ def _word(value: str) -> str:
 async def deliver_until_done(notifier: Notifier, alert: Alert, log_table: DeliveryLog,
                              max_backoff: float = 300.0, first_backoff: float = 1.0) -> int:
     """Deliver ``alert`` (returns the number of attempts; 0 if it had already been delivered)."""
-    loop = asyncio.get_running_loop()
-    if await loop.run_in_executor(None, log_table.delivered, alert, notifier.name):
+    from pipeline.retry import write_until_done
+
+    if await write_until_done(lambda: log_table.delivered(alert, notifier.name), "look up deliveries"):
         metrics.ALERT_DELIVERIES.labels(notifier=notifier.name, status="skipped").inc()
         return 0
     attempt, delay = 0, first_backoff

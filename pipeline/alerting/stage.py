@@ -9,6 +9,7 @@ The same code runs a backfill (``earshot alerts backfill``), so both give the sa
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,7 +114,19 @@ class SpikeStage:
         return alert.model_copy(update={"dashboard_url": self.dashboard_url}) if self.dashboard_url else alert
 
     def tick(self, now: float, checkpoint_key: str | None = None) -> list[Alert]:
-        """One live step: restore state if needed, score newly closed minutes."""
+        """One live step: restore state if needed, score newly closed minutes.
+
+        All or nothing: if a read fails half-way (ClickHouse down), the state is put back as it was,
+        so retrying the tick scores the same minutes once, not some of them twice.
+        """
+        saved = copy.deepcopy(self.state)
+        try:
+            return self._tick(now, checkpoint_key)
+        except BaseException:
+            self.state = saved
+            raise
+
+    def _tick(self, now: float, checkpoint_key: str | None) -> list[Alert]:
         if self.state is None and checkpoint_key is not None:
             saved = self.store.load_checkpoint(checkpoint_key)
             if saved is not None:
