@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import UTC, datetime, timedelta
+import sys
+from datetime import UTC, datetime
 from typing import Any
 
+from earshot.analyst.errors import InvalidArgument
+from earshot.analyst.timerange import parse_time
 from earshot.settings import get_settings
-
-_RELATIVE = re.compile(r"^(\d+)([mhd])$")
-
-
-def parse_when(value: str, now: datetime | None = None) -> datetime:
-    """ISO date/time (UTC if no zone) or a relative ``30m``, ``24h``, ``7d`` before now."""
-    now = now or datetime.now(UTC)
-    m = _RELATIVE.match(value.strip())
-    if m:
-        n, unit = int(m.group(1)), m.group(2)
-        return now - {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
-    dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
@@ -30,11 +19,16 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     from sinks.backends import open_backend
 
     settings = get_settings()
-    since = parse_when(args.since)
+    now = datetime.now(UTC)
+    try:
+        since = parse_time(args.since, now)
+        until = parse_time(args.until, now) if args.until else None
+    except InvalidArgument as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     backend = open_backend(settings.clickhouse_url)
     try:
         store = SpikeStore(backend)
-        until = parse_when(args.until) if args.until else None
         if until is None:  # what the live stage has final: the newest event minus the allowed lateness
             from pipeline.alerting.watermark import closed_until
 

@@ -156,7 +156,7 @@ def run_demo(inputs: list[Path], workdir: Path = Path("var/demo"), timeout: floa
         _say(f"      stored in {time.monotonic() - t0:.1f}s; scoring closed minutes for spikes")
         final = _last_closed_minute(query_url, settings.spike_allowed_lateness_s)
         ready_url = f"http://127.0.0.1:{web_port}/readyz"
-        _wait("the spike stage to score every closed minute", lambda: _scored_until(ready_url) >= final, timeout,
+        _wait("the spike stage to score every closed minute", lambda: spikes_scored_until(ready_url) >= final, timeout,
               worker_log)
         _wait("alert deliveries", lambda: _delivered(query_url), 30, worker_log)
         _say(f"      done in {time.monotonic() - t0:.1f}s\n")
@@ -186,7 +186,8 @@ def _last_closed_minute(query_url: str, lateness_s: float) -> float:
     return closed_until(float(newest), lateness_s)
 
 
-def _scored_until(ready_url: str) -> float:
+def spikes_scored_until(ready_url: str) -> float:
+    """Epoch seconds up to which a worker's spike stage stored and sent its alerts (0 if none yet)."""
     import json
     import urllib.request
     from datetime import datetime

@@ -11,8 +11,9 @@ def _literal(value: str) -> str:
 
 
 def _datetime(value: datetime) -> str:
-    text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    return f"toDateTime64({_literal(text)}, 3, 'UTC')"
+    # DateTime, not DateTime64: 18.16 has no DateTime64 and the columns hold whole seconds
+    text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"toDateTime({_literal(text)}, 'UTC')"
 
 
 def incident_query(

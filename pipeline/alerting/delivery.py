@@ -15,6 +15,7 @@ from typing import Any
 from pipeline import metrics
 from schemas import Alert
 from sinks.notifiers import DeliveryError, Notifier
+from sinks.sql import string_literal
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +30,14 @@ class DeliveryLog:
 
     def delivered(self, alert: Alert, notifier: str) -> bool:
         rows = self.backend.query(
-            f"SELECT count() AS n FROM alert_deliveries WHERE alert_id = '{_hex(alert.alert_id)}' "
-            f"AND revision = {int(alert.revision)} AND notifier = '{_word(notifier)}' AND status = 'delivered'")
+            f"SELECT count() AS n FROM alert_deliveries WHERE alert_id = {string_literal(alert.alert_id)} "
+            f"AND revision = {int(alert.revision)} AND notifier = {string_literal(notifier)} "
+            "AND status = 'delivered'")
         return bool(rows) and int(rows[0]["n"]) > 0
 
     def record(self, alert: Alert, notifier: str, status: str, attempt: int, error: str = "") -> None:
         self.backend.insert("alert_deliveries", COLUMNS, [(alert.alert_id, alert.revision, notifier, status, attempt,
                                                            error[:2000], datetime.now(UTC))])
-
-
-def _hex(value: str) -> str:
-    if not value.isalnum():
-        raise ValueError(f"bad alert id {value!r}")
-    return value
-
-
-def _word(value: str) -> str:
-    if not value.replace("_", "").replace("-", "").isalnum():
-        raise ValueError(f"bad notifier name {value!r}")
-    return value
 
 
 async def deliver_until_done(notifier: Notifier, alert: Alert, log_table: DeliveryLog,

@@ -16,20 +16,14 @@ from typing import Any
 
 from enrich.spikes.incidents import AlertContext
 from schemas import Alert, AuthorReach
+from sinks.sql import string_literal
 
-_SAFE = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 _TOKEN = re.compile(r"[#@]?[\w][\w'\-]{2,}", re.UNICODE)
 _STOP = frozenset("""
 the and for that this with you are was have not but just they from what its it's has had all our your
 their about out get got can will would there been one more when who how why than then them into over
 very really too also still even only any some now new like i'm don't can't dont cant im been being
 """.split())
-
-
-def _lit(value: str) -> str:
-    if not _SAFE.match(value):
-        raise ValueError(f"unsafe identifier {value!r}")
-    return f"'{value}'"
 
 
 def _ts(value: datetime) -> str:
@@ -60,7 +54,7 @@ class SpikeStore:
         """(partition, newest event time, last update) per partition, as epoch seconds."""
         rows = self.backend.query(
             f"SELECT partition, max(max_event_time) AS e, max(updated_at) AS u FROM stream_progress "
-            f"WHERE stream = {_lit(self.stream)} GROUP BY partition ORDER BY partition")
+            f"WHERE stream = {string_literal(self.stream)} GROUP BY partition ORDER BY partition")
         return [(int(r["partition"]), _epoch(r["e"]), _epoch(r["u"])) for r in rows]
 
     # -- counts ------------------------------------------------------------------------------
@@ -83,7 +77,7 @@ class SpikeStore:
 
     # -- incident context --------------------------------------------------------------------
     def _window_filter(self, topic: str, series: str, start: datetime, end: datetime) -> str:
-        cond = f"topic_id = {_lit(topic)} AND created_at >= {_ts(start)} AND created_at < {_ts(end)}"
+        cond = f"topic_id = {string_literal(topic)} AND created_at >= {_ts(start)} AND created_at < {_ts(end)}"
         if series == "negative":
             cond += " AND sentiment_label = 'negative'"
         return cond
@@ -124,7 +118,7 @@ class SpikeStore:
         """The alerts whose (alert_id, revision) is not stored yet (a replay after a crash resends none)."""
         if not alerts:
             return []
-        ids = ", ".join(_lit(a.alert_id) for a in alerts)
+        ids = ", ".join(string_literal(a.alert_id) for a in alerts)
         rows = self.backend.query(f"SELECT alert_id, revision FROM alerts WHERE alert_id IN ({ids})")
         stored = {(str(r["alert_id"]), int(r["revision"])) for r in rows}
         return [a for a in alerts if (a.alert_id, a.revision) not in stored]
@@ -136,7 +130,7 @@ class SpikeStore:
 
     def load_checkpoint(self, key: str) -> tuple[float, dict[str, Any]] | None:
         rows = self.backend.query(f"SELECT argMax(processed_until, version) AS p, argMax(state, version) AS s, "
-                                  f"count() AS n FROM spike_state WHERE id = {_lit(key)}")
+                                  f"count() AS n FROM spike_state WHERE id = {string_literal(key)}")
         if not rows or int(rows[0]["n"]) == 0:
             return None
         return _epoch(rows[0]["p"]), json.loads(rows[0]["s"])

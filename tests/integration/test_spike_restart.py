@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from earshot.demo import WebhookCatcher
+from earshot.demo import WebhookCatcher, spikes_scored_until
 from earshot.kafka import ensure_topics
 from earshot.settings import Settings
 from ingest.publisher import MentionPublisher
@@ -27,13 +25,7 @@ SPLIT = datetime.fromisoformat("2026-11-02T12:27:00+00:00")  # inside the plante
 
 
 def scored_until(settings: Settings) -> float:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{settings.worker_web_port}/readyz", timeout=5) as resp:
-            body = json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        body = json.loads(exc.read())
-    value = body.get("spikes_scored_until")
-    return datetime.fromisoformat(value).timestamp() if value else 0.0
+    return spikes_scored_until(f"http://127.0.0.1:{settings.worker_web_port}/readyz")
 
 
 def publish(settings: Settings, mentions: list[RawMention]) -> None:
