@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, TextIO
 
 from ingest.errors import SourceError
 from ingest.records import SourceRecord, json_record
@@ -48,6 +48,14 @@ def _printable(line: str) -> str | None:
     return None
 
 
+def _open_text(path: Path, errors: str) -> TextIO:
+    """``path`` opened for reading UTF-8 text; a SourceError (not an OSError) when it can't be."""
+    try:
+        return path.open("r", encoding="utf-8", errors=errors, newline="")
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc}") from exc
+
+
 class MentionSource(Protocol):
     """Anything that yields raw records. A platform connector implements this and nothing else.
 
@@ -67,11 +75,7 @@ class JsonlSource:
         self.name = self.path.name
 
     def records(self) -> Iterator[SourceRecord]:
-        try:
-            fh = self.path.open("r", encoding="utf-8", errors="surrogateescape", newline="")
-        except OSError as exc:
-            raise SourceError(f"cannot open {self.path}: {exc}") from exc
-        with fh:
+        with _open_text(self.path, errors="surrogateescape") as fh:
             for lineno, (line, overlong) in enumerate(_lines(fh), start=1):
                 line = line.rstrip("\r\n")
                 if not line.strip():
@@ -97,11 +101,7 @@ class CsvSource:
         self.name = self.path.name
 
     def records(self) -> Iterator[SourceRecord]:
-        try:
-            fh = self.path.open("r", encoding="utf-8", errors="replace", newline="")
-        except OSError as exc:
-            raise SourceError(f"cannot open {self.path}: {exc}") from exc
-        with fh:
+        with _open_text(self.path, errors="replace") as fh:
             lines = _CsvLines(fh)
             reader = csv.DictReader(lines)
             error: str | None = None
