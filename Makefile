@@ -11,13 +11,25 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The install also compiles the hot enrich/ modules with mypyc (setup.py, docs/enrichment.md
+# "Performance"); editing one of them rebuilds just the extensions (a stale build is never used).
+HOT_SOURCES := $(shell sed -n 's/^    "\(enrich\.[a-z_.]*\)",$$/\1/p' enrich/_compiled.py | tr . / | sed 's/$$/.py/')
+COMPILED := $(VENV)/.enrich-compiled
+
+$(STAMP): pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
-	@rm -f $(VENV)/.installed-* && touch $@
+	@rm -f $(VENV)/.installed-* && touch $@ && touch $(COMPILED)
+	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
 
-install: $(STAMP) ## create .venv and install Earshot with its pinned dependencies
+$(COMPILED): $(STAMP) $(HOT_SOURCES) enrich/_compiled.py
+	@if [ ! -e $@ ] || [ -n "$$(find $(HOT_SOURCES) enrich/_compiled.py -newer $@)" ]; then \
+	  $(PY) setup.py -q build_ext --inplace; fi
+	@touch $@
+	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
+
+install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 
 system-deps: ## install the ClickHouse 18.16 server from Debian (needed by the integration tests)
 	@command -v clickhouse-server >/dev/null || { \

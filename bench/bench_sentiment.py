@@ -215,7 +215,10 @@ def run(quick: bool = False) -> dict[str, dict[str, float | str]]:
         "sentiment_cold_posts_per_s": {"value": round(cold_rate), "unit": "posts/s"},
         "sentiment_cached_posts_per_s": {"value": round(cached_rate), "unit": "posts/s"},
     }
-    print(f"sentiment benchmark: {repetitions} x {chunk_size} distinct posts per figure (median)")
+    import enrich
+
+    compiled = "compiled (mypyc)" if enrich.compiled() else "pure Python"
+    print(f"sentiment benchmark: {repetitions} x {chunk_size} distinct posts per figure (median), ours {compiled}")
     for name, figure in figures.items():
         print(f"  {name:<32} {figure['value']:>12} {figure['unit']}")
     return figures

@@ -1,0 +1,115 @@
+"""Which enrich/ modules run compiled (mypyc), and the pure-Python fallback.
+
+``setup.py`` compiles :data:`HOT_MODULES` with mypyc into extensions placed next to their sources
+(``pip install -e .`` / ``make install``). Python prefers an extension to the ``.py`` of the same
+name, so nothing else has to change. This module is stdlib-only: ``setup.py`` imports it before
+any dependency is installed.
+
+The sources stay the reference: a module falls back to its ``.py`` when
+
+* ``EARSHOT_PURE_PYTHON=1`` is set in the environment when ``enrich`` is first imported, or
+* any compiled extension is older than its source (a ``.py`` edited after the last build), so a
+  stale build can never run code that differs from the source. A warning says to rebuild.
+
+In both cases *all* hot modules load from source (compiled modules call each other directly, so
+mixing a stale extension with fresh sources is not allowed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["HOT_MODULES", "compiled", "compiled_modules", "fallback_reason"]
+
+HOT_MODULES: tuple[str, ...] = (
+    "enrich._trusted",
+    "enrich.enricher",
+    "enrich.intent.tagger",
+    "enrich.matching.engine",
+    "enrich.matching.fields",
+    "enrich.matching.matcher",
+    "enrich.matching.normalize",
+    "enrich.matching.terms",
+    "enrich.sentiment.analyzer",
+)
+"""Modules compiled by mypyc (the per-post hot path; see docs/enrichment.md, "Performance")."""
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_STALE_AFTER_S = 2.0  # installers write a wheel's files within moments of each other
+_fallback: str | None = None
+
+
+def _source(name: str) -> Path:
+    return _PACKAGE_DIR.joinpath(*name.split(".")[1:]).with_suffix(".py")
+
+
+def _extension(name: str) -> Path | None:
+    source = _source(name)
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        candidate = source.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _stale() -> list[str]:
+    """Hot modules whose extension is older than their source."""
+    out = []
+    for name in HOT_MODULES:
+        ext = _extension(name)
+        source = _source(name)
+        if ext is not None and source.is_file() and source.stat().st_mtime > ext.stat().st_mtime + _STALE_AFTER_S:
+            out.append(name)
+    return out
+
+
+class _SourceFirst(importlib.abc.MetaPathFinder):
+    """Loads the hot modules from their ``.py`` files even where an extension exists."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None,
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in HOT_MODULES:
+            return None
+        source = _source(fullname)
+        return importlib.util.spec_from_file_location(fullname, source) if source.is_file() else None
+
+
+def choose_implementation() -> None:
+    """Called once by ``enrich/__init__.py``, before any hot module is imported."""
+    global _fallback
+    if os.environ.get("EARSHOT_PURE_PYTHON", "").strip().lower() in ("1", "true", "yes"):
+        _fallback = "EARSHOT_PURE_PYTHON is set"
+    else:
+        stale = _stale()
+        if stale:
+            _fallback = f"compiled extensions older than their sources: {', '.join(stale)}"
+            warnings.warn(f"enrich: {_fallback}; running pure Python. Rebuild with `make install` "
+                          "(or `.venv/bin/pip install -e .`)", RuntimeWarning, stacklevel=3)
+    if _fallback is not None and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourceFirst())
+
+
+def fallback_reason() -> str | None:
+    """Why compiled extensions are bypassed (None if they are used wherever they exist)."""
+    return _fallback
+
+
+def compiled_modules() -> dict[str, bool]:
+    """For each hot module, whether it is running compiled (imports them)."""
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    return {name: str(getattr(importlib.import_module(name), "__file__", "")).endswith(suffixes)
+            for name in HOT_MODULES}
+
+
+def compiled() -> bool:
+    """True when every hot module runs as a mypyc-compiled extension."""
+    return all(compiled_modules().values())
