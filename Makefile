@@ -31,10 +31,11 @@ $(COMPILED): $(STAMP) $(HOT_SOURCES) enrich/_compiled.py
 
 install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 
-system-deps: ## install the ClickHouse 18.16 server from Debian (needed by the integration tests)
-	@command -v clickhouse-server >/dev/null || { \
-	  echo "installing clickhouse-server (Debian package)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clickhouse-server >/dev/null; }
+system-deps: ## install ClickHouse 18.16 and ZooKeeper (replicated-cluster test) from Debian
+	@{ command -v clickhouse-server >/dev/null && test -f /usr/share/java/zookeeper.jar; } || { \
+	  echo "installing clickhouse-server and zookeeper (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    clickhouse-server zookeeper >/dev/null; }
 
 data/sample_mentions.jsonl:
 	$(PY) data/generate_sample.py

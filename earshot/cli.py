@@ -99,8 +99,12 @@ def _cmd_stack(args: argparse.Namespace) -> int:
 
 
 def _cmd_schemas(args: argparse.Namespace) -> int:
-    from earshot.schema_export import export
+    from earshot.schema_export import cluster_ddl, export
 
+    if args.cluster:
+        print(cluster_ddl(args.cluster, args.database, replicated=args.replicated, on_cluster=args.on_cluster,
+                          drop=args.drop), end="")
+        return 0
     print(export(args.out))
     return 0
 
@@ -149,8 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ch-tcp-port", type=int, default=9000)
     p.set_defaults(func=_cmd_stack)
 
-    p = sub.add_parser("schemas", help="export the JSON Schemas of the shared models")
+    p = sub.add_parser("schemas", help="export the JSON Schemas of the shared models, or the ClickHouse cluster DDL")
     p.add_argument("--out", type=Path, default=None, help="directory (default: print to stdout)")
+    p.add_argument("--cluster", metavar="NAME", help="print the ClickHouse cluster DDL (ON CLUSTER NAME: local "
+                   "tables, Distributed tables, views) instead; see docs/cluster.md")
+    p.add_argument("--database", default="earshot", help="database of the cluster DDL (default: earshot)")
+    p.add_argument("--replicated", action=argparse.BooleanOptionalAction, default=True,
+                   help="Replicated*MergeTree local tables (default) or plain ones (--no-replicated)")
+    p.add_argument("--on-cluster", action=argparse.BooleanOptionalAction, default=True,
+                   help="ON CLUSTER clauses (default); --no-on-cluster: statements to run on every node yourself")
+    p.add_argument("--drop", action="store_true", help="print the DROP statements of the cluster schema instead")
     p.set_defaults(func=_cmd_schemas)
 
     from earshot.analyst.cli import register_query_commands

@@ -38,3 +38,14 @@ def export(out_dir: Path | None) -> str:
     for name, schema in schemas.items():
         (out_dir / f"{name}.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
     return f"wrote {len(schemas)} schemas to {out_dir}"
+
+
+def cluster_ddl(cluster: str, database: str = "earshot", replicated: bool = True, on_cluster: bool = True,
+                drop: bool = False) -> str:
+    """The ClickHouse cluster schema as a SQL script (``earshot schemas --cluster NAME``; docs/cluster.md)."""
+    from sinks.cluster import ClusterSchema
+
+    schema = ClusterSchema(cluster, database, replicated=replicated, on_cluster=on_cluster)
+    if drop:
+        return ";\n".join(schema.drop_statements()) + ";\n"
+    return schema.render()

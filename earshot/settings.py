@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     # ClickHouse: chdb:///path (embedded) or clickhouse://user:password@host:port/database
     clickhouse_url: str = "chdb://var/chdb"
+    clickhouse_migrate: bool = Field(default=True, description="Apply missing schema migrations on start; false: "
+                                     "only check them (a cluster schema applied by an operator, docs/cluster.md)")
     batch_max_rows: int = Field(default=20_000, ge=1, description="Most rows in one INSERT")
     batch_max_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch")
     batch_max_messages: int = Field(default=200, ge=1, description="Most Kafka messages in one sink batch")

@@ -17,12 +17,12 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings, quiet: bool = True) -> None:
     """Run until SIGTERM/SIGINT; acknowledged offsets are committed on a graceful stop."""
     from sinks.backends import open_backend
-    from sinks.migrations import migrate
+    from sinks.migrations import migrate, require_schema
 
     configure_logging(settings.log_level, settings.log_format)
     ensure_topics(settings)
     backend = open_backend(settings.clickhouse_url)
-    applied = migrate(backend)
+    applied = migrate(backend) if settings.clickhouse_migrate else require_schema(backend)
     if applied:
         log.info("ClickHouse migrations applied: %s", applied)
     pipeline = build_pipeline(settings, backend)

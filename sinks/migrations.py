@@ -10,13 +10,14 @@ applied in the field: never edit a released migration, add a new one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sinks import ddl
 from sinks.backends import ClickHouseBackend
-from sinks.errors import SinkError
+from sinks.errors import SinkError, SinkRejected
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +30,52 @@ class Migration:
     name: str
     statements: tuple[str, ...]
     backfill: Callable[[ClickHouseBackend], None] | None = None
-    """Runs after the statements (e.g. fill new aggregate tables from existing rows)."""
+    """Runs after the statements (e.g. add columns a table lacks)."""
+    view_backfill: Callable[[ClickHouseBackend, set[str]], None] | None = None
+    """Runs after the statements with the target tables of the views this call created (not those
+    another worker created first): fills new aggregate tables from existing rows exactly once."""
 
 
-def backfill_aggregates(backend: ClickHouseBackend) -> None:
-    """Fill the per-minute aggregates from mentions stored before their views existed.
+def backfill_aggregates(backend: ClickHouseBackend, tables: Collection[str] | None = None) -> None:
+    """Fill the per-minute aggregates (``tables``, default all) from mentions stored before their views existed.
 
     The cutoff is the server's clock right after the views were created: rows the sink inserted
     earlier carry an older ``inserted_at``; later rows were counted by the views. Workers migrate
-    before they consume, so no insert normally runs in between. A crash after this and before the
-    migration is recorded re-runs it and double-counts old rows: rebuild with
+    before they consume, so no insert normally runs in between. :func:`migrate` backfills only the
+    tables whose view this very call created, so two workers racing through migration 2 (e.g. both
+    replicas of a deployment upgraded at once) backfill once, not twice. A crash between creating a
+    view and recording the migration leaves old rows uncounted: rebuild with
     :func:`sinks.aggregates.rebuild_aggregates` while the sink is stopped.
     """
     cutoff = int(backend.query("SELECT toUInt32(now()) AS t")[0]["t"])
     for table, (select, group_by) in ddl.AGGREGATE_SOURCES.items():
+        if tables is not None and table not in tables:
+            continue
         backend.execute(f"INSERT INTO {table} {select} FINAL WHERE inserted_at < toDateTime({cutoff}) {group_by}")
+
+
+_CREATE_VIEW = re.compile(r"^\s*CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b")
+TABLE_ALREADY_EXISTS = 57
+
+
+def create_view_once(backend: ClickHouseBackend, statement: str) -> bool:
+    """Run a ``CREATE MATERIALIZED VIEW IF NOT EXISTS`` as a plain ``CREATE``: True if this call created it.
+
+    The server creates a name once (a concurrent ``CREATE`` of the same name fails with
+    TABLE_ALREADY_EXISTS), so of the workers racing through a migration exactly one gets True.
+    """
+    match = _CREATE_VIEW.match(statement)
+    if match is None:
+        raise ValueError(f"not a CREATE MATERIALIZED VIEW IF NOT EXISTS statement: {statement[:80]!r}")
+    try:
+        backend.execute(statement.replace(" IF NOT EXISTS", "", 1))
+        return True
+    except SinkRejected as exc:
+        exists = backend.query(f"SELECT count() AS n FROM system.tables WHERE database = '{backend.database}' "
+                               f"AND name = '{match.group(1)}'")
+        if exc.code == TABLE_ALREADY_EXISTS or int(exists[0]["n"]) > 0:
+            return False
+        raise
 
 
 def add_missing_columns(backend: ClickHouseBackend, table: str, columns: tuple[tuple[str, str], ...]) -> None:
@@ -71,7 +103,7 @@ def add_alert_context_columns(backend: ClickHouseBackend) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables: mentions, mention_topics, dead_letters, alerts", ddl.INITIAL_SCHEMA),
     Migration(2, "per-minute aggregates topic_volume_1m and volume_1m fed by materialized views on mentions",
-              ddl.PER_MINUTE_AGGREGATES, backfill_aggregates),
+              ddl.PER_MINUTE_AGGREGATES, view_backfill=backfill_aggregates),
     Migration(3, "spike stage: stream_progress, spike_state, alert_deliveries; alerts.related_topics",
               ddl.SPIKE_STAGE_TABLES, add_alert_context_columns),
 )
@@ -95,11 +127,39 @@ def migrate(backend: ClickHouseBackend, migrations: tuple[Migration, ...] = MIGR
         if migration.version in done:
             continue
         log.info("applying ClickHouse migration %d: %s", migration.version, migration.name)
+        created: set[str] = set()  # target tables of the views this call created
         for statement in migration.statements:
-            backend.execute(statement)
+            view = _CREATE_VIEW.match(statement)
+            if view is None:
+                backend.execute(statement)
+            elif create_view_once(backend, statement):
+                created.add(view.group(2))
+            else:
+                log.info("view %s exists already: the worker that created it backfills it", view.group(1))
+        if migration.view_backfill is not None and created:
+            migration.view_backfill(backend, created)
         if migration.backfill is not None:
             migration.backfill(backend)
         backend.insert("schema_migrations", ["version", "name", "applied_at"],
                        [(migration.version, migration.name, datetime.now(UTC))])
         applied.append(migration.version)
     return applied
+
+
+def require_schema(backend: ClickHouseBackend, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+    """Check, without changing anything, that every migration is recorded (``EARSHOT_CLICKHOUSE_MIGRATE=false``).
+
+    For schemas applied by an operator, e.g. the cluster DDL of ``earshot schemas --cluster``, which
+    records the versions it is equivalent to. Raises :class:`SinkConfigError` naming what is missing.
+    """
+    from sinks.errors import SinkConfigError
+
+    try:
+        done = applied_versions(backend)
+    except SinkError as exc:
+        raise SinkConfigError(f"EARSHOT_CLICKHOUSE_MIGRATE=false but the schema is not there ({exc}); apply it "
+                              "first (`earshot schemas --cluster NAME`, docs/cluster.md)") from exc
+    missing = [m.version for m in migrations if m.version not in done]
+    if missing:
+        raise SinkConfigError(f"EARSHOT_CLICKHOUSE_MIGRATE=false but schema migrations {missing} are not applied in "
+                              f"{backend.database}; apply them (docs/cluster.md) or let the worker migrate")

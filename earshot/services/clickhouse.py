@@ -129,8 +129,13 @@ class LocalClickHouse:
 
     def __init__(self, base_dir: Path, http_port: int = 18123, tcp_port: int = 19000,
                  interserver_port: int | None = None, database: str = "earshot",
-                 max_memory_usage: int = 4_000_000_000, log_level: str = "warning") -> None:
+                 max_memory_usage: int = 4_000_000_000, log_level: str = "warning", extra_config: str = "",
+                 profile_settings: dict[str, str] | None = None) -> None:
         self.base_dir = Path(base_dir).absolute()
+        self.extra_config = extra_config
+        """XML elements added to config.xml (e.g. ``<remote_servers>``, ``<macros>``, ``<zookeeper>``)."""
+        self.profile_settings = dict(profile_settings or {})
+        """Settings added to the ``default`` user's profile (e.g. cluster mode's ``insert_distributed_sync``)."""
         self.http_port = http_port
         self.tcp_port = tcp_port
         self.interserver_port = interserver_port
@@ -195,8 +200,16 @@ class LocalClickHouse:
         values = {"base_dir": str(self.base_dir), "http_port": self.http_port, "tcp_port": self.tcp_port,
                   "interserver_port": self.interserver_port, "log_level": self.log_level,
                   "max_memory_usage": self.max_memory_usage}
-        self.config_file.write_text(CONFIG_TEMPLATE.format(**values))
-        (self.base_dir / "users.xml").write_text(USERS_TEMPLATE.format(**values))
+        config = CONFIG_TEMPLATE.format(**values)
+        users = USERS_TEMPLATE.format(**values)
+        if self.extra_config:
+            config = config.replace("</yandex>", self.extra_config.rstrip() + "\n</yandex>")
+        if self.profile_settings:
+            extra = "".join(f"\n      <{k}>{v}</{k}>" for k, v in self.profile_settings.items())
+            users = users.replace("<poll_interval>1</poll_interval>\n    </default>",
+                                  f"<poll_interval>1</poll_interval>{extra}\n    </default>", 1)
+        self.config_file.write_text(config)
+        (self.base_dir / "users.xml").write_text(users)
         self.ports_file.write_text(json.dumps({"http_port": self.http_port, "tcp_port": self.tcp_port,
                                                "interserver_port": self.interserver_port}))
 

@@ -190,3 +190,89 @@ def test_dockerfile() -> None:
     assert 'ENTRYPOINT ["earshot"]' in text
     for package in ("earshot", "schemas", "enrich", "ingest", "pipeline", "sinks"):
         assert f"COPY {package}/ {package}/" in text, package
+
+
+# -- metrics scraping (issue 7: Prometheus scrapes every process's /metrics) ---------------------------
+
+METRICS_DEPLOYMENTS = {"earshot-worker": "worker_web_port", "earshot-webhook": "webhook_port"}
+"""Deployments that serve GET /metrics, and the Settings field of the port they serve it on."""
+
+
+def test_metrics_serving_deployments_have_scrape_annotations() -> None:
+    deployments = {doc["metadata"]["name"]: doc for _, doc in _k8s_docs() if doc["kind"] == "Deployment"}
+    assert set(METRICS_DEPLOYMENTS) <= set(deployments)
+    for name in METRICS_DEPLOYMENTS:
+        doc = deployments[name]
+        annotations = doc["spec"]["template"]["metadata"].get("annotations", {})
+        ports = {p["containerPort"] for c in _containers(doc) for p in c.get("ports", [])}
+        assert annotations.get("prometheus.io/scrape") == "true", name
+        assert annotations.get("prometheus.io/path") == "/metrics", name
+        port = annotations.get("prometheus.io/port")
+        assert isinstance(port, str) and int(port) in ports, name  # annotation values must be strings
+        assert int(port) == Settings.model_fields[METRICS_DEPLOYMENTS[name]].default, name
+
+
+def test_worker_probes_use_readyz_and_healthz() -> None:
+    (container,) = _containers(_by_name("Deployment", "earshot-worker"))
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    (webhook,) = _containers(_by_name("Deployment", "earshot-webhook"))
+    assert webhook["livenessProbe"]["httpGet"]["path"] == "/healthz"  # the receiver has no /readyz
+
+
+@pytest.mark.parametrize("deployment", sorted(METRICS_DEPLOYMENTS))
+def test_metrics_services_have_a_named_metrics_port_on_the_pods(deployment: str) -> None:
+    doc = _by_name("Deployment", deployment)
+    service = _by_name("Service", f"{deployment}-metrics")
+    assert service["spec"]["clusterIP"] == "None"  # headless: one scrape target per pod
+    assert service["spec"]["selector"].items() <= doc["spec"]["template"]["metadata"]["labels"].items()
+    (port,) = service["spec"]["ports"]
+    assert port["name"] == "metrics"
+    container_ports = {p["name"]: p["containerPort"] for c in _containers(doc) for p in c["ports"]}
+    assert container_ports[port["targetPort"]] == port["port"]
+    annotations = doc["spec"]["template"]["metadata"]["annotations"]
+    assert int(annotations["prometheus.io/port"]) == port["port"]
+
+
+def test_servicemonitor_example_selects_the_metrics_services() -> None:
+    (monitor,) = [doc for path, doc in _k8s_docs() if path.name == "servicemonitor.example.yaml"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1" and monitor["kind"] == "ServiceMonitor"
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    selected = {doc["metadata"]["name"] for _, doc in _k8s_docs()
+                if doc["kind"] == "Service" and selector.items() <= doc["metadata"].get("labels", {}).items()}
+    assert selected == {f"{d}-metrics" for d in METRICS_DEPLOYMENTS}
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
+    assert monitor["spec"]["namespaceSelector"]["matchNames"] == [monitor["metadata"]["namespace"]]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert "servicemonitor.example.yaml" not in kustomization["resources"]  # needs the operator's CRDs
+
+
+def test_compose_prometheus_scrapes_every_earshot_service() -> None:
+    compose = _compose()
+    services = compose["services"]
+    prometheus = services["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:")
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    config_file = DEPLOY / mounts["/etc/prometheus/prometheus.yml"]
+    assert config_file.is_file()
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    targets: dict[str, str] = {}
+    for job in config["scrape_configs"]:
+        for static in job["static_configs"]:
+            for target in static["targets"]:
+                targets[target] = job.get("metrics_path", "/metrics")
+    expected = set()
+    for name, service in services.items():
+        command = service.get("command")
+        if command == ["worker"]:
+            port = service["environment"]["EARSHOT_WORKER_WEB_PORT"]
+        elif command == ["ingest", "webhook"]:
+            port = service["environment"]["EARSHOT_WEBHOOK_PORT"]
+        else:
+            continue
+        expected.add(f"{name}:{port}")
+    assert expected == {t for t in targets if not t.startswith("localhost:")}
+    assert all(path == "/metrics" for t, path in targets.items() if t in expected)
+    assert set(prometheus["depends_on"]) == {t.split(":")[0] for t in expected}
