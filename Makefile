@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps run sample test test-unit test-integration lint typecheck bench stack-up stack-down clean
+.PHONY: help install system-deps run sample test test-unit test-integration test-faults s3-deps lint typecheck bench stack-up stack-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -46,8 +46,17 @@ sample: install ## regenerate the bundled sample data (fixed seed)
 run: install data/sample_mentions.jsonl ## THE MAIN JOB: broker + chdb, sample data in, trends and alerts out
 	$(VENV)/bin/earshot run
 
-test: install system-deps ## all tests: unit + integration against the real broker, chdb and ClickHouse 18.16
+s3-deps: install ## install s3rver (pinned, npm) into var/node: the local S3 server of the durable-broker test
+	@command -v npm >/dev/null || { \
+	  echo "installing nodejs and npm (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	@$(PY) -m earshot.services.s3 install
+
+test: install system-deps s3-deps ## all tests: unit + integration against the real broker, chdb and ClickHouse 18.16
 	$(PY) -m pytest -q tests
+
+test-faults: install system-deps s3-deps ## fault tests only: SIGKILLed workers, ClickHouse outage, broker restarts
+	$(PY) -m pytest -q tests/integration/test_faults.py
 
 test-unit: install ## unit tests only (no services)
 	$(PY) -m pytest -q tests/unit

@@ -11,9 +11,16 @@ from earshot.settings import get_settings
 
 
 def _cmd_worker(_args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from pipeline.worker import run_worker
 
-    run_worker(get_settings())
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # e.g. an unknown stage in EARSHOT_WORKER_STAGES
+        print(f"earshot worker: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    run_worker(settings)
     return 0
 
 

@@ -6,12 +6,39 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WORKER_STAGES = ("enrich", "sink", "deadletters", "spikes", "notify")
+"""The stages a worker can run (``EARSHOT_WORKER_STAGES``), in pipeline order."""
+
+
+def parse_worker_stages(value: str) -> tuple[str, ...]:
+    """``"all"`` or a comma list of :data:`WORKER_STAGES` -> the stages in pipeline order.
+
+    Raises ``ValueError`` naming the unknown stage (or an empty list)."""
+    names = [part.strip().lower() for part in str(value).split(",") if part.strip()]
+    if not names:
+        raise ValueError("EARSHOT_WORKER_STAGES is empty: give 'all' or a comma list of "
+                         f"{', '.join(WORKER_STAGES)}")
+    if names == ["all"]:
+        return WORKER_STAGES
+    unknown = [n for n in names if n not in WORKER_STAGES]
+    if unknown:
+        raise ValueError(f"unknown worker stage {unknown[0]!r} in EARSHOT_WORKER_STAGES={value!r}: choose "
+                         f"from {', '.join(WORKER_STAGES)} (comma-separated), or 'all'")
+    return tuple(s for s in WORKER_STAGES if s in names)
 
 
 class Settings(BaseSettings):
-    """Every knob of the pipeline. Env var = ``EARSHOT_`` + field name in upper case."""
+    """Every knob of the pipeline. Env var = ``EARSHOT_`` + field name in upper case.
+
+    ``EARSHOT_WORKER_STAGES`` picks the agents a worker process runs, so enrich and sink can run,
+    scale and fail as separate processes: ``all`` (default: every stage in one process) or a comma
+    list of ``enrich`` (raw -> enriched), ``sink`` (enriched -> ClickHouse), ``deadletters`` (dead
+    letter topic -> ClickHouse), ``spikes`` (the leader-only spike timer) and ``notify`` (alert
+    delivery). Every process of a deployment keeps the same ``EARSHOT_APP_ID`` (one consumer group).
+    """
 
     model_config = SettingsConfigDict(env_prefix="EARSHOT_", env_file=".env", extra="ignore", frozen=True)
 
@@ -38,6 +65,8 @@ class Settings(BaseSettings):
     worker_web_host: str = "127.0.0.1"
     worker_web_port: int = 6066
     session_timeout_s: float = Field(default=6.0, gt=0)
+    worker_stages: str = Field(default="all", description="What this worker process runs: 'all', or a comma "
+                               "list of enrich, sink, deadletters, spikes, notify (see docs/operations.md)")
 
     # Enrichment
     watchlist: Path = Path("config/watchlist.yaml")
@@ -54,6 +83,9 @@ class Settings(BaseSettings):
     batch_max_rows: int = Field(default=20_000, ge=1, description="Most rows in one INSERT")
     batch_max_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch")
     batch_max_messages: int = Field(default=200, ge=1, description="Most Kafka messages in one sink batch")
+    stream_buffer_max_messages: int | None = Field(default=None, ge=1, description="Kafka messages an agent may read "
+                                                   "ahead of its processing (Faust stream_buffer_maxsize); bounds memory "
+                                                   "while ClickHouse is slow. Default: 2 x batch_max_messages")
     sink_retry_max_s: float = Field(default=30.0, gt=0, description="Longest backoff between insert retries")
     query_http_host: str = "127.0.0.1"
     query_http_port: int = 8124
@@ -101,6 +133,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = "text"
     data_dir: Path = Path("var")
+
+    @field_validator("worker_stages")
+    @classmethod
+    def _check_worker_stages(cls, value: str) -> str:
+        stages = parse_worker_stages(value)
+        return "all" if stages == WORKER_STAGES else ",".join(stages)
+
+    @property
+    def stages(self) -> frozenset[str]:
+        """The stages this worker runs (``EARSHOT_WORKER_STAGES`` parsed)."""
+        return frozenset(parse_worker_stages(self.worker_stages))
 
 
 @lru_cache(maxsize=1)

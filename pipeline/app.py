@@ -6,6 +6,11 @@ Agents:
   * ``earshot.deadletters``: mentions.deadletter -> ClickHouse ``dead_letters``
   * ``spikes`` timer (leader only): closed minutes -> detectors -> ClickHouse ``alerts`` + ``alerts`` topic
   * ``earshot.notify.<name>``: alerts topic -> one agent per configured notifier
+
+``EARSHOT_WORKER_STAGES`` (``settings.stages``) selects which of them this process registers; every
+process keeps the same app id (one consumer group, Faust assigns each topic only to the members that
+subscribe to it). Only processes running ``spikes`` take part in the leader election, so the leader
+that runs the spike timer is always one of them.
 """
 
 from __future__ import annotations
@@ -82,17 +87,25 @@ def create_faust_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         autodiscover=False,
         store="memory://",
+        # Faust's own files under EARSHOT_DATA_DIR, not ./<app_id>-data in the working directory
+        datadir=str(settings.data_dir / "faust" / settings.app_id).replace("{", "{{").replace("}", "}}"),
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=min(1.5, settings.session_timeout_s / 4),
         broker_commit_interval=1.0,
+        # Read-ahead per agent, in Kafka messages (Faust's default, 4096 envelopes of up to 200 mentions,
+        # is gigabytes): with a slow ClickHouse the sink holds its batch plus this much, the rest waits
+        # in the broker (tests/integration/test_backpressure.py).
+        stream_buffer_maxsize=settings.stream_buffer_max_messages or 2 * settings.batch_max_messages,
         producer_acks=-1,
         web_enabled=True,
         web_host=settings.worker_web_host,
         web_port=settings.worker_web_port,
         web_bind=settings.worker_web_host,
+        # a worker without the spike stage never runs leader-only timers: it must not win the election
+        topic_disable_leader="spikes" not in settings.stages,
     )
 
 
@@ -122,7 +135,8 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
         if futures:
             await asyncio.gather(*futures)
 
-    @app.agent(raw_topic, name="earshot.enrich")
+    stages = settings.stages
+
     async def enrich_agent(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.batch_max_messages, within=0.2):
             by_partition, dead = await stage.process(events)
@@ -133,7 +147,6 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
             sends.extend((dlq_topic, d.model_dump_json().encode(), None) for d in dead)
             await send_all(sends)
 
-    @app.agent(enriched_topic, name="earshot.sink")
     async def sink_agent(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.batch_max_messages, within=settings.batch_max_seconds):
             mentions, dead, newest = sink.decode(events)
@@ -143,7 +156,6 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
             await send_all([(dlq_topic, d.model_dump_json().encode(), None) for d in dead])
             # ... then the events are acknowledged (take_events acks after this body) and committed.
 
-    @app.agent(dlq_topic, name="earshot.deadletters")
     async def deadletter_agent(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.batch_max_messages, within=settings.batch_max_seconds):
             letters = [decode_dead_letter(e.value, f"{e.message.topic}[{e.message.partition}]@{e.message.offset}")
@@ -152,12 +164,22 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
                                    settings.sink_retry_max_s)
             metrics.DEAD_LETTERS_STORED.inc(len(letters))
 
-    if settings.spike_enabled:
-        pipeline.spikes = register_spike_stage(app, settings, backend, spike_store, alerts_topic)
+    if "enrich" in stages:
+        app.agent(raw_topic, name="earshot.enrich")(enrich_agent)
 
-    @app.timer(settings.watchlist_reload_s)
-    async def reload_watchlist() -> None:
-        holder.reload_if_changed()
+        @app.timer(settings.watchlist_reload_s)
+        async def reload_watchlist() -> None:
+            holder.reload_if_changed()
+
+    if "sink" in stages:
+        app.agent(enriched_topic, name="earshot.sink")(sink_agent)
+    if "deadletters" in stages:
+        app.agent(dlq_topic, name="earshot.deadletters")(deadletter_agent)
+    if settings.spike_enabled and stages & {"spikes", "notify"}:
+        pipeline.spikes = register_spike_stage(app, settings, backend, spike_store, alerts_topic,
+                                               timer="spikes" in stages, notify="notify" in stages)
+    elif stages & {"spikes", "notify"}:
+        log.warning("EARSHOT_SPIKE_ENABLED is off: stages %s do nothing", sorted(stages & {"spikes", "notify"}))
 
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
@@ -172,12 +194,15 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
-        """Readiness: joined the consumer group and not rebalancing."""
+        """Readiness: joined the consumer group, has partitions (or runs only the spike timer, whose
+        standby workers own none) and not rebalancing."""
         assigned = len(app.consumer.assignment()) if app.consumer else 0
-        ready = not app.rebalancing and assigned > 0
+        standby = stages <= {"spikes"} and app.consumer_generation_id > 0
+        ready = not app.rebalancing and (assigned > 0 or standby)
         spikes = pipeline.spikes
         scored = spikes.published_until if spikes is not None else None
         body = {"ready": ready, "rebalancing": bool(app.rebalancing), "assigned_partitions": assigned,
+                "stages": sorted(stages), "leader": app.is_leader() if app.consumer else False,
                 "enriched": stage.enriched, "inserted": sink.inserted, "duplicates_skipped": sink.duplicates,
                 "dead_lettered": stage.dead_lettered,
                 "spikes_scored_until": datetime.fromtimestamp(scored, UTC).isoformat() if scored else None}
@@ -186,8 +211,10 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
     return pipeline
 
 
-def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store: Any, alerts_topic: Any) -> Any:
-    """The leader-only timer that scores closed minutes, and one delivery agent per notifier."""
+def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store: Any, alerts_topic: Any,
+                         timer: bool = True, notify: bool = True) -> Any:
+    """The leader-only timer that scores closed minutes (``timer``), and one delivery agent per
+    notifier (``notify``)."""
     from pipeline.alerting.delivery import DeliveryLog, deliver_until_done
     from pipeline.alerting.stage import SpikeStage
     from schemas import Alert
@@ -202,7 +229,6 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
     checkpoint_key = f"{settings.app_id}:spikes"
     loop_lock = asyncio.Lock()
 
-    @app.timer(settings.spike_poll_s, on_leader=True, name="earshot.spikes")
     async def score_closed_minutes() -> None:
         async with loop_lock:
             # Every ClickHouse call is retried while the server is down (a failed tick changes nothing),
@@ -211,12 +237,11 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
                                             "score closed minutes", settings.sink_retry_max_s)
             scored = spikes.processed_until
             if alerts:
-                new = await write_until_done(functools.partial(store.unsent, alerts), "look up sent alerts",
-                                             settings.sink_retry_max_s)
-                await write_until_done(functools.partial(alert_writer.write, alerts), "insert alerts",
-                                       settings.sink_retry_max_s)
-                futures = [await alerts_topic.send(value=a.model_dump_json().encode(), partition=0) for a in new]
-                await asyncio.gather(*futures)
+                async def publish(new: list[Any]) -> None:
+                    futures = [await alerts_topic.send(value=a.model_dump_json().encode(), partition=0) for a in new]
+                    await asyncio.gather(*futures)
+
+                await emit_alerts(alerts, store, alert_writer, publish, settings.sink_retry_max_s)
                 for a in alerts:
                     metrics.ALERTS_EMITTED.labels(status=a.status, severity=a.severity).inc()
                     log.warning("alert %s %s %s/%s: %.0f vs %.1f expected (%s)", a.alert_id, a.status, a.topic_id,
@@ -225,11 +250,31 @@ def register_spike_stage(app: faust.App, settings: Settings, backend: Any, store
                                    "save spike checkpoint", settings.sink_retry_max_s)
             spikes.published_until = scored  # readiness reports minutes whose alerts are stored and sent
 
+    if timer:
+        app.timer(settings.spike_poll_s, on_leader=True, name="earshot.spikes")(score_closed_minutes)
+    if not notify:
+        return spikes
     deliveries = DeliveryLog(backend)
     for notifier in build_notifiers(settings):
         _register_notifier(app, alerts_topic, notifier, deliveries, settings.alert_delivery_max_backoff_s, Alert,
                            deliver_until_done)
     return spikes
+
+
+async def emit_alerts(alerts: list[Any], store: Any, writer: Any, publish: Any, retry_max_s: float) -> list[Any]:
+    """Publish the revisions not stored yet, then store them all; returns those published.
+
+    Publish first, store second: a stored revision counts as sent (``store.unsent``), so storing first
+    lost a revision for good when the worker died after the insert and before the broker acknowledged
+    the send. This way a crash in between re-sends it after the restart (the spike state restarts
+    from the checkpoint saved after this), and the notifiers skip what they delivered already
+    (``alert_deliveries``): the alerts topic is at-least-once, deliveries are not repeated.
+    """
+    new = await write_until_done(functools.partial(store.unsent, alerts), "look up sent alerts", retry_max_s)
+    if new:
+        await publish(new)
+    await write_until_done(functools.partial(writer.write, alerts), "insert alerts", retry_max_s)
+    return list(new)
 
 
 def _register_notifier(app: faust.App, topic: Any, notifier: Any, deliveries: Any, max_backoff: float,

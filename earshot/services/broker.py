@@ -37,10 +37,12 @@ def tansu_binary() -> Path:
 class LocalBroker:
     """A Tansu broker process with a pid file and log under ``base_dir``."""
 
-    def __init__(self, base_dir: Path, port: int = 9092, storage: str = "memory://tansu/") -> None:
+    def __init__(self, base_dir: Path, port: int = 9092, storage: str = "memory://tansu/",
+                 env: dict[str, str] | None = None) -> None:
         self.base_dir = Path(base_dir)
         self.port = port
         self.storage = storage
+        self.env = dict(env or {})  # extra environment, e.g. the AWS_* variables of s3:// storage
         self.pid_file = self.base_dir / "tansu.pid"
         self.log_file = self.base_dir / "tansu.log"
 
@@ -76,18 +78,18 @@ class LocalBroker:
                "--storage-engine", self.storage]
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+                                    start_new_session=True, env={**os.environ, **self.env} if self.env else None)
         self.pid_file.write_text(str(proc.pid))
         if wait and not wait_for_port("127.0.0.1", self.port, timeout):
             self.stop()
             raise BrokerError(f"broker did not listen on {self.bootstrap} within {timeout}s; see {self.log_file}")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the broker (SIGTERM, then SIGKILL after ``timeout``)."""
+    def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> None:
+        """Stop the broker (``sig``, SIGTERM by default, then SIGKILL after ``timeout``)."""
         pid = self.pid()
         if pid is None:
             return
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, sig)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -101,6 +103,10 @@ class LocalBroker:
             time.sleep(0.05)
         else:
             os.kill(pid, signal.SIGKILL)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                time.sleep(0.2)  # not our child: give the kernel a moment to close its socket
         self.pid_file.unlink(missing_ok=True)
 
 
