@@ -46,6 +46,15 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("writer_mentions_per_s", "the real writer path from pydantic models"),
         ("query_top_24h_ms", "top mentions, 24 h"), ("query_terms_24h_ms", "trending terms, 24 h vs 7 d"),
     ]),
+    ("Latency (issue 7), at half of the maximum throughput (docs/latency.md)", [
+        ("latency_max_mentions_per_s", "maximum throughput measured in the same run (pre-filled topic -> chdb)"),
+        ("latency_rate_mentions_per_s", "live rate achieved (half of it)"),
+        ("latency_p50_ms", "publish -> queryable in ClickHouse, p50"),
+        ("latency_p99_ms", "publish -> queryable in ClickHouse, p99"),
+        ("alert_delay_s", "spike onset -> open alert at the webhook, median (default lateness 120 s, poll 5 s)"),
+        ("alert_delay_p99_s", "spike onset -> alert, p99 (worst of the spikes)"),
+        ("alert_delay_samples", "spikes measured"),
+    ]),
 ]
 
 

@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-MODULES = ["sentiment", "matching", "enrich", "spikes", "queries", "e2e"]
+MODULES = ["sentiment", "matching", "enrich", "spikes", "queries", "e2e", "latency"]
 RESULTS = Path(__file__).with_name("results.json")
 
 
