@@ -79,6 +79,8 @@ def broker_credentials(settings: Settings) -> Any:
 
 
 def create_faust_app(settings: Settings) -> faust.App:
+    faust_dir = settings.data_dir / "faust"
+    faust_dir.mkdir(parents=True, exist_ok=True)  # Faust creates its own directory, not the parents
     return faust.App(
         settings.app_id,
         broker=_broker_url(settings),
@@ -88,7 +90,7 @@ def create_faust_app(settings: Settings) -> faust.App:
         autodiscover=False,
         store="memory://",
         # Faust's own files under EARSHOT_DATA_DIR, not ./<app_id>-data in the working directory
-        datadir=str(settings.data_dir / "faust" / settings.app_id).replace("{", "{{").replace("}", "}}"),
+        datadir=str(faust_dir / settings.app_id).replace("{", "{{").replace("}", "}}"),
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
         consumer_auto_offset_reset="earliest",
