@@ -30,9 +30,9 @@ import pytest
 
 from earshot.kafka import ensure_topics
 from earshot.settings import Settings
-from ingest.publisher import MentionPublisher
 from schemas import RawMention
 from tests.fixtures.clickhouse import unique_database
+from tests.integration.kafka_helpers import publish, uncommitted
 from tests.integration.slow_proxy import SlowProxy
 from tests.integration.worker_process import wait_until, worker_process
 
@@ -54,33 +54,6 @@ def make_mentions(n: int, prefix: str) -> list[RawMention]:
                        created_at=T0 + timedelta(seconds=i % 3600), extras={"payload": PAYLOAD},
                        author={"id": f"u{i % 97}", "handle": f"user{i % 97}", "followers": 10 * (i % 1000)})
             for i in range(n)]
-
-
-def publish(settings: Settings, mentions: list[RawMention]) -> None:
-    publisher = MentionPublisher(settings)
-    try:
-        publisher.publish(mentions)
-        publisher.flush()
-    finally:
-        publisher.close()
-
-
-def uncommitted(settings: Settings) -> tuple[int, int]:
-    """Messages not yet committed by the worker's group: (raw topic, enriched topic)."""
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
-    try:
-        committed = {tp: meta.offset for tp, meta in admin.list_group_offsets(settings.app_id)[settings.app_id].items()}
-        lags = []
-        for topic in (settings.topic_raw, settings.topic_enriched):
-            tps = [TopicPartition(topic, p) for p in range(settings.partitions)]
-            lags.append(sum(end - max(committed.get(tp, 0), 0) for tp, end in consumer.end_offsets(tps).items()))
-        return lags[0], lags[1]
-    finally:
-        consumer.close()
-        admin.close()
 
 
 def rss_mb(pid: int) -> float:

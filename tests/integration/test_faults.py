@@ -51,8 +51,8 @@ from pipeline.alerting.watermark import closed_until
 from schemas import RawMention
 from tests.fixtures.clickhouse import unique_database
 from tests.fixtures.s3 import durable_kafka
-from tests.integration.kafka_helpers import read_topic
-from tests.integration.worker_process import wait_until, worker_process
+from tests.integration.kafka_helpers import read_topic, uncommitted
+from tests.integration.worker_process import readyz, wait_until, worker_process
 
 pytestmark = pytest.mark.integration
 
@@ -129,32 +129,6 @@ def assert_exactly_once(query: Callable[[str], list[dict[str, Any]]], published:
     assert set(sent_keys) == stored_alerts, (sent_keys, stored_alerts)
     if len(sent_keys) != len(set(sent_keys)):
         print(f"\nalert revisions re-published after a crash: {sorted(k for k in set(sent_keys) if sent_keys.count(k) > 1)}")
-
-
-def uncommitted(settings: Settings) -> tuple[int, int]:
-    """Messages not yet committed by the worker's group: (raw topic, enriched topic)."""
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
-    try:
-        committed = {tp: meta.offset for tp, meta in admin.list_group_offsets(settings.app_id)[settings.app_id].items()}
-        lags = []
-        for topic in (settings.topic_raw, settings.topic_enriched):
-            tps = [TopicPartition(topic, p) for p in range(settings.partitions)]
-            lags.append(sum(end - max(committed.get(tp, 0), 0) for tp, end in consumer.end_offsets(tps).items()))
-        return lags[0], lags[1]
-    finally:
-        consumer.close()
-        admin.close()
-
-
-def readyz(settings: Settings) -> dict[str, Any]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{settings.worker_web_port}/readyz", timeout=5) as resp:
-            return dict(json.loads(resp.read()))
-    except urllib.error.HTTPError as exc:
-        return dict(json.loads(exc.read()))
 
 
 def test_sigkill_worker_mid_stream_loses_and_duplicates_nothing(kafka_settings: Settings, clickhouse_server: Any,

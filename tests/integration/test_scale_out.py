@@ -19,8 +19,6 @@ import json
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +35,7 @@ from pipeline.alerting.watermark import closed_until
 from schemas import RawMention
 from tests.fixtures.clickhouse import unique_database
 from tests.integration.kafka_helpers import read_topic
-from tests.integration.worker_process import wait_until, worker_process
+from tests.integration.worker_process import readyz, wait_until, worker_process
 
 pytestmark = pytest.mark.integration
 
@@ -47,17 +45,6 @@ PARTITIONS = 4
 # The group's partitions: raw, enriched, dead letters and alerts (the webhook notifier consumes it;
 # created with 4 partitions like the others) plus Faust's one-partition leader-election topic.
 TOPICS = 4 * PARTITIONS + 1
-
-
-def readyz(settings: Settings) -> dict[str, Any]:
-    """The worker's /readyz body (also on 503); {} while it does not answer."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{settings.worker_web_port}/readyz", timeout=5) as resp:
-            return dict(json.loads(resp.read()))
-    except urllib.error.HTTPError as exc:
-        return dict(json.loads(exc.read()))
-    except OSError:
-        return {}
 
 
 def scored_until(settings: Settings) -> float:

@@ -13,9 +13,9 @@ import pytest
 from earshot.demo import WebhookCatcher, spikes_scored_until
 from earshot.kafka import ensure_topics
 from earshot.settings import Settings
-from ingest.publisher import MentionPublisher
 from pipeline.alerting.watermark import closed_until
 from schemas import RawMention
+from tests.integration.kafka_helpers import publish
 from tests.integration.worker_process import wait_until, worker_process
 
 pytestmark = pytest.mark.integration
@@ -26,15 +26,6 @@ SPLIT = datetime.fromisoformat("2026-11-02T12:27:00+00:00")  # inside the plante
 
 def scored_until(settings: Settings) -> float:
     return spikes_scored_until(f"http://127.0.0.1:{settings.worker_web_port}/readyz")
-
-
-def publish(settings: Settings, mentions: list[RawMention]) -> None:
-    publisher = MentionPublisher(settings)
-    try:
-        publisher.publish(mentions)
-        publisher.flush()
-    finally:
-        publisher.close()
 
 
 def test_restart_mid_incident_continues_the_same_alert(kafka_settings: Settings, tmp_path: Path) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from earshot.settings import Settings
 
@@ -60,3 +64,14 @@ def wait_until(check: Callable[[], bool], timeout: float, proc: subprocess.Popen
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r}):\n"
                          f"{log.read_text(errors='replace')[-4000:]}")
+
+
+def readyz(settings: Settings) -> dict[str, Any]:
+    """The worker's /readyz body (also on 503); {} while it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{settings.worker_web_port}/readyz", timeout=5) as resp:
+            return dict(json.loads(resp.read()))
+    except urllib.error.HTTPError as exc:
+        return dict(json.loads(exc.read()))
+    except OSError:
+        return {}
