@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from earshot.kafka import ensure_topics
 from earshot.query_client import http_ping, http_query
 from earshot.services.broker import LocalBroker
 from earshot.services.ports import free_port
+from earshot.services.process import stop_process
 from earshot.settings import Settings
 from schemas import RawMention
 
@@ -154,12 +154,8 @@ def bench_e2e(posts: list[RawMention], reps: int) -> tuple[float, float]:
                 raise RuntimeError("mentions did not land in time")
             e2e_rates.append((n - first_count) / (last - first))
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            if worker is not None:
+                stop_process(worker)
             broker.stop()
             shutil.rmtree(work, ignore_errors=True)
     return _median_rate(e2e_rates), _median_rate(publish_rates)

@@ -37,7 +37,6 @@ import math
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -49,11 +48,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from earshot.demo import demo_env
+from earshot.demo import WebhookCatcher, demo_env
 from earshot.kafka import ensure_topics
 from earshot.query_client import http_ping, http_query
 from earshot.services.broker import LocalBroker
 from earshot.services.ports import free_port
+from earshot.services.process import stop_process
 from earshot.settings import Settings
 from schemas import RawMention
 
@@ -116,40 +116,15 @@ def topic_mention(rnd: random.Random, term: str, source_id: str, at: float) -> R
                       author={"id": f"b{user}", "handle": f"bench{user}", "followers": rnd.randrange(10_000)})
 
 
-class TimedCatcher:
-    """A local webhook endpoint that records (arrival wall time, alert) for every POST."""
-
-    def __init__(self) -> None:
-        import http.server
-
-        received: list[tuple[float, dict[str, Any]]] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length", 0))
-                body = self.rfile.read(length)
-                received.append((time.time(), json.loads(body)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.received = received
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+class TimedCatcher(WebhookCatcher):
+    """The main job's webhook endpoint, asked when the first ``open`` alert of a topic arrived."""
 
     def first_open(self, topic: str) -> tuple[float, dict[str, Any]] | None:
-        for at, alert in list(self.received):
+        # strict=False: a POST being handled may have its time recorded and not yet its alert
+        for at, alert in zip(list(self.arrived_at), list(self.received), strict=False):
             if alert.get("topic_id") == topic and alert.get("status") == "open":
                 return at, alert
         return None
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -495,7 +470,7 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
         if not delays:
             raise RuntimeError("no spike alert arrived")
         delays.sort()
-        other = [a for _, a in catcher.received if not str(a.get("topic_id", "")).startswith("bench-")]
+        other = [a for a in catcher.received if not str(a.get("topic_id", "")).startswith("bench-")]
         print(f"  alert delay: median {statistics.median(delays):.1f}s, p99 {percentile(delays, 99):.1f}s over "
               f"{len(delays)} of {len(feed.spikes)} spikes; other alerts delivered: {len(other)}")
         return {
@@ -514,13 +489,8 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
             poller.stop_event.set()
         if feed is not None and feed.is_alive():
             feed.stop()
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        if worker is not None:
+            stop_process(worker)
         broker.stop()
         catcher.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from earshot.kafka import ensure_topics
 from earshot.query_client import format_table, http_ping, http_query, sparkline
 from earshot.services.broker import LocalBroker
 from earshot.services.ports import free_port
+from earshot.services.process import stop_process
 from earshot.settings import Settings
 
 
@@ -69,11 +69,14 @@ class WebhookCatcher:
         import threading
 
         received: list[dict[str, Any]] = []
+        arrived_at: list[float] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
-                received.append(json.loads(self.rfile.read(length)))
+                alert = json.loads(self.rfile.read(length))
+                arrived_at.append(time.time())
+                received.append(alert)
                 self.send_response(204)
                 self.end_headers()
 
@@ -81,6 +84,8 @@ class WebhookCatcher:
                 pass
 
         self.received = received
+        self.arrived_at = arrived_at
+        """Wall-clock arrival time of each alert in ``received`` (same order)."""
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -174,7 +179,7 @@ def run_demo(inputs: list[Path], workdir: Path = Path("var/demo"), timeout: floa
         return report
     finally:
         if worker is not None:
-            _stop(worker)
+            stop_process(worker)
         broker.stop()
         catcher.close()
 
@@ -215,15 +220,6 @@ def _alive(worker: subprocess.Popen[bytes], log: Path) -> bool:
     return True
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _distinct_keys(inputs: list[Path]) -> int:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from earshot.services.broker import LocalBroker
 from earshot.services.ports import free_port, wait_for_port
+from earshot.services.process import stop_process
 
 S3RVER_VERSION = "3.7.1"
 ACCESS_KEY = "S3RVER"  # s3rver's built-in dummy credentials
@@ -196,14 +196,8 @@ class LocalS3:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+        if proc is not None:
+            stop_process(proc, timeout)
 
 
 def durable_broker(base_dir: Path, s3: LocalS3, port: int | None = None) -> LocalBroker:
