@@ -58,3 +58,20 @@ def test_find_free_port_is_bindable() -> None:
     port = svc.find_free_port()
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+def test_free_ports_stay_out_of_the_range_for_outgoing_connections() -> None:
+    from earshot.services.ports import ephemeral_range, free_port
+
+    low, high = ephemeral_range()
+    ports = {free_port() for _ in range(50)}
+    assert all(not low <= p <= high for p in ports), sorted(ports)
+    assert len(ports) > 1  # chosen at random, so concurrent tests rarely pick the same one
+
+
+def test_ephemeral_range_falls_back_to_the_linux_default(tmp_path: Path) -> None:
+    from earshot.services.ports import ephemeral_range
+
+    assert ephemeral_range(tmp_path / "missing") == (32768, 60999)
+    (tmp_path / "range").write_text("40000\t50000\n")
+    assert ephemeral_range(tmp_path / "range") == (40000, 50000)
