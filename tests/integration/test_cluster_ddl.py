@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from earshot.services.clickhouse import LocalClickHouse, find_free_port, server_binary
+from earshot.services.process import stop_process
 from earshot.settings import Settings
 from sinks.cluster import CLUSTER_PROFILE_SETTINGS, CLUSTER_SCHEMA_VERSION, ClusterSchema, apply
 from tests.fixtures.clickhouse import BASE_TIME, make_mention, unique_database
@@ -91,13 +92,8 @@ class LocalZooKeeper:
             return False
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, timeout=15)
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from earshot.services.process import stop_process
 from earshot.settings import Settings
 
 
@@ -38,13 +38,7 @@ def worker_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[b
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, timeout=30)
 
 
 def wait_until(check: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes], log: Path,
