@@ -173,7 +173,7 @@ class _Compiler:
         if isinstance(node, Or):
             if all(isinstance(c, Term) for c in node.children):
                 return self._any_term([c for c in node.children if isinstance(c, Term)])
-            tests = [self.test(c) for c in node.children]
+            tests = self._or_tests(node.children)
 
             def any_of(post: Post) -> bool:
                 for t in tests:
@@ -190,6 +190,22 @@ class _Compiler:
             return lambda post: post.fields is not None and predicate(post.view)
         positions = self.positions(node)
         return lambda post: bool(positions(post))
+
+    def _or_tests(self, children: Sequence[Node]) -> list[Test]:
+        """Tests of an OR's children, in order; each run of consecutive terms becomes one test."""
+        tests: list[Test] = []
+        run: list[Term] = []
+        for child in children:
+            if isinstance(child, Term):
+                run.append(child)
+                continue
+            if run:
+                tests.append(self._any_term(run))
+                run = []
+            tests.append(self.test(child))
+        if run:
+            tests.append(self._any_term(run))
+        return tests
 
     def _any_term(self, nodes: list[Term]) -> Test:
         # The common shape (a term list, an OR of keywords): check prefilter hits before any real work.
@@ -341,7 +357,7 @@ class CompiledQuery:
         terms: list[str] = []
         spans: set[Span] = set()
         hits = post.hits
-        original_span = post.ft.original_span
+        ft = post.ft
         for label, term in self.positive_terms:
             if term.key_index not in hits:  # no prefilter hit: no occurrence (as in _any_term)
                 continue
@@ -350,7 +366,7 @@ class CompiledQuery:
                 if label not in terms:
                     terms.append(label)
                 for start, end in found:
-                    spans.add(original_span(start, end))
+                    spans.add(ft.original_span(start, end))
         for label, test in self.positive_fields:
             if label not in terms and test(post):
                 terms.append(label)
@@ -390,6 +406,7 @@ class Engine:
         self._by_key = [tuple(x) for x in by_key]
         self._by_field = {k: tuple(v) for k, v in by_field.items()}
         self._field_index = FieldAnchorIndex(self._by_field)
+        self._has_field_anchors = bool(self._field_index)
         self._always = tuple(always)
         self._automaton: Any = None
         if keys:
@@ -452,7 +469,7 @@ class Engine:
         cands: set[int] = set(self._always)
         for index in hits:
             cands.update(by_key[index])
-        if fields and self._field_index:
+        if fields and self._has_field_anchors:
             self._field_index.add_candidates(post.view, cands)
         return post, sorted(cands)
 

@@ -58,6 +58,12 @@ def country_code(value: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _country_continent(country: str) -> str | None:
+    """Continent of a country given as alpha-2, alpha-3 or name; None if unknown."""
+    return COUNTRY_CONTINENT.get(country_code(country).upper())
+
+
+@lru_cache(maxsize=4096)
 def continent_name(value: str) -> str:
     """Canonical continent name ("north america") from a name, code such as "NA", or snake_case."""
     key = _key(value)
@@ -86,10 +92,13 @@ def _lang(value: str) -> str:
     return value.strip().replace("_", "-").split("-")[0].casefold()
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def normalize_url(url: str) -> str:
     """Lower-case URL without scheme and leading ``www.``, for substring and prefix comparisons."""
     url = url.strip()
-    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
+    url = _SCHEME.sub("", url)
     url = url.casefold()
     return url[4:] if url.startswith("www.") else url
 
@@ -100,15 +109,32 @@ def normalize_url(url: str) -> str:
 _PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?::[0-9]*)?(?:[/?#]|\Z)")
 
 
+def _http_host(url: str) -> str | None:
+    """The host of an ASCII ``http(s)://host[/...]`` URL whose host has only letters, digits, dots and
+    hyphens (what _PLAIN_HOST would capture, without a regex); None for any other URL."""
+    if url.startswith("https://"):
+        start = 8
+    elif url.startswith("http://"):
+        start = 7
+    else:
+        return None
+    end = url.find("/", start)
+    host = url[start:end] if end >= 0 else url[start:]
+    return host if host.replace(".", "").replace("-", "").isalnum() else None
+
+
 def url_host(url: str) -> str:
     """Host of a URL without ``www.`` and port ("" if there is none)."""
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
     if url.isascii() and "\t" not in url and "\n" not in url and "\r" not in url:
-        plain = _PLAIN_HOST.match(url)
-        if plain is not None:
-            host = plain.group(1).lower()
+        host = _http_host(url)
+        if host is None:
+            plain = _PLAIN_HOST.match(url)
+            host = plain.group(1) if plain is not None else None
+        if host is not None:
+            host = host.lower()
             return host[4:] if host.startswith("www.") else host
     try:
         host = urlsplit(url).hostname or ""
@@ -154,6 +180,8 @@ def urls_in_text(text: str) -> list[str]:
 
 def _str(raw: Mapping[str, Any], name: str) -> str | None:
     value = raw.get(name)
+    if type(value) is str:  # the usual case, without the comparisons below
+        return value or None
     return str(value) if value not in (None, "") else None
 
 
@@ -180,12 +208,18 @@ def _norm_url(raw: Mapping[str, Any]) -> str | None:
     return normalize_url(value) if value else None
 
 
+@lru_cache(maxsize=4096)
+def _site_host(site: str) -> str:
+    """Canonical form of a ``site`` value (cached: posts come from a few thousand sites at most)."""
+    return url_host(site) or site.casefold()
+
+
 def _norm_site(raw: Mapping[str, Any]) -> str | None:
     site = _str(raw, "site")
     if site is None:
         url = _str(raw, "url")
         site = url_host(url) if url else None
-    return (url_host(site) or site.casefold()) if site else None
+    return _site_host(site) if site else None
 
 
 def _norm_links(raw: Mapping[str, Any]) -> list[str] | None:
@@ -406,7 +440,7 @@ def mention_fields(mention: RawMention, lang: str | None = None) -> dict[str, An
         fields["lang"] = language
     if mention.country:
         fields["country"] = mention.country
-        continent = COUNTRY_CONTINENT.get(country_code(mention.country).upper())
+        continent = _country_continent(mention.country)
         if continent:
             fields["continent"] = continent
     if mention.url:

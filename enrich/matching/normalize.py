@@ -98,12 +98,16 @@ _SPACE_RUN = re.compile(" {2,}")
 _IDENTITY_RANGES = "\u2600-\u27bf\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\U0001f300-\U0001faff"
 _NON_ASCII_RUN = re.compile("([^\\x00-\\x7f]+)")
 _IDENTITY_RUN = re.compile(f"[{_IDENTITY_RANGES}]+")
+_CHANGING_CHAR = re.compile(f"[^\\x00-\\x7f{_IDENTITY_RANGES}]")  # a character that needs the fold table
 
 _TABLES: dict[tuple[bool, bool], _FoldTable] = {(False, False): FOLD}
 
 
-def _fold_parts(parts: list[str]) -> list[str]:
-    """Default fold of ``_NON_ASCII_RUN.split(text)``: alternating ASCII and non-ASCII runs."""
+def _fold_parts(parts: list[str], translated: list[int] | None = None) -> list[str]:
+    """Default fold of ``_NON_ASCII_RUN.split(text)``: alternating ASCII and non-ASCII runs.
+
+    The indices of the runs folded character by character are appended to ``translated`` if given.
+    """
     # Mostly-ASCII posts (one emoji, a few accents): ASCII runs take the fast path, only the other runs
     # go through the per-character table, and runs of characters from _IDENTITY_RANGES (CJK, Hangul,
     # emoji) are kept as they are.
@@ -114,6 +118,8 @@ def _fold_parts(parts: list[str]) -> list[str]:
     for i in range(1, len(out), 2):
         if identity(out[i]) is None:
             out[i] = out[i].translate(FOLD)
+            if translated is not None:
+                translated.append(i)
     return out
 
 
@@ -133,25 +139,27 @@ def fold(text: str, keep_case: bool = False, keep_accents: bool = False) -> str:
     return _collapse(text.translate(table))
 
 
-def _offset_map(original: str, parts: list[str] | None, unfolded: str) -> list[int]:
+def _offset_map(parts: list[str], translated: list[int], original: str, unfolded: str) -> list[int]:
     """For each character of the folded text, the index of the original character it comes from.
 
-    ``parts`` is ``_NON_ASCII_RUN.split(original)`` (None for ASCII text) and ``unfolded`` the fold
-    before space runs were collapsed.
+    ``parts`` is ``_NON_ASCII_RUN.split(original)``, ``translated`` the indices of the parts folded
+    character by character (all other characters fold 1:1; both are empty if there are none) and
+    ``unfolded`` the fold before space runs were collapsed.
     """
-    starts: list[int] = []
-    if parts is None:
+    if not translated:
         starts = list(range(len(original)))
     else:
-        pos = 0
-        identity = _IDENTITY_RUN.fullmatch
+        starts = []
+        pos = done = 0  # done: original characters mapped so far
+        per_char = set(translated)
         for i, part in enumerate(parts):
-            if i % 2 == 0 or identity(part) is not None:  # ASCII and identity runs fold 1:1
-                starts.extend(range(pos, pos + len(part)))
-            else:
+            if i in per_char:
+                starts.extend(range(done, pos))
                 for j, ch in enumerate(part):
                     starts.extend([pos + j] * len(FOLD[ord(ch)]))
+                done = pos + len(part)
             pos += len(part)
+        starts.extend(range(done, pos))
     if "  " not in unfolded:
         return starts
     # Drop the entries of the spaces that the collapse of space runs removed.
@@ -167,17 +175,21 @@ def _offset_map(original: str, parts: list[str] | None, unfolded: str) -> list[i
 class FoldedText:
     """A post's text in folded form, plus a lazily built map from folded offsets to original offsets."""
 
-    __slots__ = ("original", "folded", "_parts", "_unfolded", "_starts", "_tokens", "_masked")
+    __slots__ = ("original", "folded", "_ascii", "_parts", "_translated", "_unfolded", "_starts", "_tokens",
+                 "_masked")
 
     def __init__(self, original: str) -> None:
         self.original = original
         # Same as fold(original), keeping the pieces the offset map needs if spans are asked for.
-        if original.isascii():
-            self._parts: list[str] | None = None
+        self._ascii = original.isascii()
+        self._parts: list[str] = []  # _NON_ASCII_RUN.split(original), if some run folds char by char
+        self._translated: list[int] = []  # the indices of those parts
+        if self._ascii or _CHANGING_CHAR.search(original) is None:
+            # Only ASCII and _IDENTITY_RANGES characters, which str.lower() leaves alone (tested).
             self._unfolded = _fold_ascii(original)
         else:
             self._parts = _NON_ASCII_RUN.split(original)
-            self._unfolded = "".join(_fold_parts(self._parts))
+            self._unfolded = "".join(_fold_parts(self._parts, self._translated))
         self.folded = _collapse(self._unfolded)
         self._starts: list[int] | None = None
         self._tokens: tuple[list[int], list[int]] | None = None
@@ -193,7 +205,7 @@ class FoldedText:
         return self._masked
 
     def _build_starts(self) -> list[int]:
-        starts = _offset_map(self.original, self._parts, self._unfolded)
+        starts = _offset_map(self._parts, self._translated, self.original, self._unfolded)
         if len(starts) != len(self.folded):  # pragma: no cover - would be a folding bug
             raise AssertionError("offset map out of step with folded text")
         self._starts = starts
@@ -201,8 +213,11 @@ class FoldedText:
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded span ``[start, end)`` to the original text, including trailing combining marks."""
-        if self._parts is None and len(self.folded) == len(self.original):
-            return start, end  # ASCII without collapsed spaces: offsets are unchanged
+        if len(self.folded) == len(self.original):
+            if self._ascii:
+                return start, end  # ASCII without collapsed spaces: offsets are unchanged
+            if not self._translated and 0 <= start < end <= len(self.original):
+                return start, end  # the same for text whose non-ASCII characters all fold to themselves
         starts = self._starts if self._starts is not None else self._build_starts()
         if start >= end:
             pos = starts[start] if start < len(starts) else len(self.original)
@@ -220,7 +235,8 @@ class FoldedText:
         if self._tokens is None:
             t_starts: list[int] = []
             t_ends: list[int] = []
-            for m in TOKEN_RE.finditer(self.folded):
+            f = self.folded
+            for m in (_ASCII_TOKEN_RE if f.isascii() else TOKEN_RE).finditer(f):
                 t_starts.append(m.start())
                 t_ends.append(m.end())
             self._tokens = (t_starts, t_ends)
@@ -244,6 +260,7 @@ _UNSPACED = (
 )
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
 TOKEN_RE = re.compile(f"[{_HANGUL}]+|[{_UNSPACED}]|(?:(?![{_UNSPACED}{_HANGUL}])\\w)+")
+_ASCII_TOKEN_RE = re.compile(r"\w+")  # what TOKEN_RE finds in ASCII text, without its per-character lookahead
 _GLUE_RE = re.compile(f"(?![{_UNSPACED}{_HANGUL}])\\w")
 _HANGUL_RE = re.compile(f"[{_HANGUL}]")
 _UNSPACED_RE = re.compile(f"[{_UNSPACED}]")

@@ -1,0 +1,79 @@
+"""Fast paths of the matching step give the same results as the general code they bypass."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enrich.matching import FoldedText, fold
+from enrich.matching.fields import _PLAIN_HOST, _http_host, _str, normalize_url
+from enrich.matching.normalize import _IDENTITY_RANGES, TOKEN_RE, fold_char
+
+
+def _naive_original_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """FoldedText.original_span from a per-character map (the definition)."""
+    starts: list[int] = []
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        for c in fold_char(ch):
+            if c == " " and out and out[-1] == " ":
+                continue
+            out.append(c)
+            starts.append(i)
+    o_end = starts[end - 1] + 1
+    while o_end < len(text) and fold_char(text[o_end]) == "":
+        o_end += 1
+    return starts[start], o_end
+
+
+def test_identity_ranges_are_left_alone_by_lower() -> None:
+    # FoldedText folds text made of ASCII and these characters with str.lower().
+    for lo, hi in re.findall("(.)-(.)", _IDENTITY_RANGES):
+        assert all(chr(c).lower() == chr(c) for c in range(ord(lo), ord(hi) + 1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ b\t\n  \x1c東ア스ㅠ😀❤…é\u0301ßﬁ\u00adＡ、")), max_size=30))
+def test_folded_text_and_spans_equal_per_character_folding(text: str) -> None:
+    ft = FoldedText(text)
+    assert ft.folded == fold(text)
+    for start in range(len(ft.folded)):
+        for end in range(start + 1, len(ft.folded) + 1):
+            assert ft.original_span(start, end) == _naive_original_span(text, start, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab Z09_.-'#@\t")), max_size=40))
+def test_ascii_tokens_equal_token_re(text: str) -> None:
+    ft = FoldedText(text)
+    expected = [ft.token_index(*m.span()) for m in TOKEN_RE.finditer(ft.folded)]
+    assert expected == [(i, i) for i in range(len(expected))]
+
+
+_HOSTISH = ["http://", "https://", "HTTPS://", "ftp://", "www.", "a", "Z", "x.com", ".", "-", ":", ":8", "/", "?",
+            "#", "@", "_", "%", "[", "1"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_HOSTISH), max_size=8).map("".join))
+def test_http_host_agrees_with_plain_host_regex(url: str) -> None:
+    host = _http_host(url)
+    if host is not None:
+        plain = _PLAIN_HOST.match(url)
+        assert plain is not None and plain.group(1) == host
+
+
+@given(st.one_of(st.none(), st.text(max_size=3), st.integers(), st.booleans(), st.floats(allow_nan=False)))
+def test_str_field_equals_general_conversion(value: Any) -> None:
+    expected = str(value) if value not in (None, "") else None
+    assert _str({"x": value}, "x") == expected
+
+
+@given(st.lists(st.sampled_from(["HTTP://", "https://", "a+b://", "1x://", " ", "www.", "WWW.", "x.com", "/p"]),
+                max_size=5).map("".join))
+def test_normalize_url_equals_re_sub(url: str) -> None:
+    expected = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip(), flags=re.IGNORECASE).casefold()
+    assert normalize_url(url) == (expected[4:] if expected.startswith("www.") else expected)
