@@ -34,11 +34,17 @@ HOT_MODULES: tuple[str, ...] = (
     "enrich._trusted",
     "enrich.enricher",
     "enrich.intent.tagger",
+    "enrich.korean.analyzer",
+    "enrich.korean.lexicon",
+    "enrich.language",
     "enrich.matching.engine",
     "enrich.matching.fields",
     "enrich.matching.matcher",
     "enrich.matching.normalize",
     "enrich.matching.terms",
+    "enrich.multilingual",
+    "enrich.priority",
+    "enrich.privacy",
     "enrich.sentiment.analyzer",
 )
 """Modules compiled by mypyc (the per-post hot path; see docs/enrichment.md, "Performance")."""

@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from enrich._trusted import trusted
+from enrich.language_config import LanguageConfig
 from schemas.mention import LanguageGuess
 
 __all__ = ["LanguageDetector", "LanguageConfig", "normalise_hint", "strip_social_markup"]
@@ -29,48 +28,27 @@ _MARKUP = re.compile(
     r"(?=[hw@#\[])(?:(?:https?://|www\.)\S+|@(?<![\w@]@)\w+|#(?<![\w#]#)\w+|\[(?:email|phone|card|rrn)\])",
     re.IGNORECASE,
 )
-_LETTER = re.compile(r"[^\W\d_]")
 
 # Scripts used by a single language (or so nearly that the exceptions do not matter for routing).
 # Han is absent on purpose: it is shared by Chinese and Japanese and decided by fastText.
-_SCRIPT_LANGS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ko", re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")),
-    ("ja", re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")),
-    ("th", re.compile(r"[\u0e00-\u0e7f]")),
-    ("el", re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")),
-    ("ka", re.compile(r"[\u10a0-\u10ff]")),
-    ("hy", re.compile(r"[\u0530-\u058f]")),
+_SCRIPT_CHARS: tuple[tuple[str, str], ...] = (
+    ("ko", r"\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"),
+    ("ja", r"\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"),
+    ("th", r"\u0e00-\u0e7f"),
+    ("el", r"\u0370-\u03ff\u1f00-\u1fff"),
+    ("ka", r"\u10a0-\u10ff"),
+    ("hy", r"\u0530-\u058f"),
 )
-_ANY_ROUTED_SCRIPT = re.compile("[" + "".join(pattern.pattern[1:-1] for _, pattern in _SCRIPT_LANGS) + "]")
+# Per script: one character of it, and runs of it (counting by deleting runs is faster than
+# collecting every character).
+_SCRIPT_LANGS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (lang, re.compile(f"[{chars}]"), re.compile(f"[{chars}]+")) for lang, chars in _SCRIPT_CHARS
+)
+_ANY_ROUTED_SCRIPT = re.compile("[" + "".join(chars for _, chars in _SCRIPT_CHARS) + "]")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 # Twitter/X and others send pseudo-codes for "no language" (und, zxx) or "only hashtags/media".
 _NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "mul", "mis", "qme", "qht", "qam", "qct", "qst", "art"})
-
-
-class LanguageConfig(BaseModel):
-    """Thresholds of :class:`LanguageDetector`. Defaults are explained in docs/enrichment.md."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    min_letters: int = Field(default=2, ge=1, description="Fewer letters than this (after stripping) -> und")
-    min_confidence: float = Field(
-        default=0.35, ge=0.0, le=1.0, description="fastText top score below this -> und (or the hint)"
-    )
-    hint_below: float = Field(
-        default=0.6, ge=0.0, le=1.0, description="fastText top score below this defers to a source hint"
-    )
-    script_share: float = Field(
-        default=0.2, gt=0.0, le=1.0, description="Share of letters in a routed script needed to route"
-    )
-    hint_confidence: float = Field(
-        default=0.6, ge=0.0, le=1.0, description="Confidence recorded when the source's own tag is used"
-    )
-    max_chars: int = Field(default=300, ge=20, description="Only this many characters go to fastText")
-    trust_hint: bool = Field(
-        default=False,
-        description="Take a valid source tag as the language without running fastText (method 'hint'); "
-        "writing-system routing still overrides it. Off: the tag only decides when fastText is unsure",
-    )
 
 
 def strip_social_markup(text: str) -> str:
@@ -122,6 +100,11 @@ def _load_fasttext_predict() -> Callable[[str], tuple[str, float]]:
         return (labels[0], scores[0]) if labels else ("", 0.0)
 
     return predict_wrapped
+
+
+def _count(runs: re.Pattern[str], text: str) -> int:
+    """How many characters of ``text`` the one-character-class pattern ``runs`` (``[...]+``) covers."""
+    return len(text) - len(runs.sub("", text))
 
 
 def _guess(lang: str, confidence: float, method: str) -> LanguageGuess:
@@ -182,8 +165,9 @@ class LanguageDetector:
         if first is None:
             return None
         # Posts mixing two routed scripts are rare; the first one found is the one counted.
-        lang, pattern = next((lang, p) for lang, p in _SCRIPT_LANGS if p.match(first.group()))
-        share = len(pattern.findall(cleaned)) / max(len(_LETTER.findall(cleaned)), 1)
+        char = first.group()
+        lang, runs = next((lang, runs) for lang, one, runs in _SCRIPT_LANGS if one.match(char))
+        share = _count(runs, cleaned) / max(_count(_LETTERS, cleaned), 1)
         if share < self.config.script_share:
             return None
         # A script is near-proof of the language; mixed-script posts are less certain.

@@ -8,9 +8,9 @@ finds no words it knows and would call the post neutral with full confidence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
 
 from enrich._trusted import trusted
+from enrich.analyzer_protocol import Analyzer
 from enrich.sentiment.labels import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, label_for
 from schemas.mention import Sentiment
 
@@ -22,12 +22,6 @@ __all__ = [
     "default_english_analyzer",
     "label_for",
 ]
-
-@runtime_checkable
-class Analyzer(Protocol):
-    """Anything with vaderSentiment's ``polarity_scores``. An optional ``name`` attribute is recorded."""
-
-    def polarity_scores(self, text: str) -> Mapping[str, float]: ...
 
 
 def default_english_analyzer() -> Analyzer:

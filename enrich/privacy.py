@@ -8,20 +8,21 @@ versions or the numeric ids inside URLs (all of which are left alone; see the te
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from enrich.privacy_config import REDACTION_TOKENS, PrivacyConfig
 
 __all__ = ["PrivacyConfig", "Redactor", "luhn_valid", "REDACTION_TOKENS"]
 
-REDACTION_TOKENS = {"email": "[email]", "phone": "[phone]", "card": "[card]", "rrn": "[rrn]"}
-"""What each kind of personal data is replaced with."""
+_Replacement = str | Callable[[re.Match[str]], str]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Every e-mail address has "@", a domain label and a dot; this search (fast: it starts with a literal)
+# skips the e-mail rule on posts that only mention @handles.
+_EMAIL_HINT = re.compile(r"@[A-Za-z0-9-]+\.")
 # Digit groups joined by single spaces or hyphens; the shape test is in _card.
 _CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ -]?\d){12,18}(?![\w.,/-]?\d)")
 _RRN = re.compile(r"(?<![\w.,/+-])(\d{2})(\d{2})(\d{2})[ -]?([1-8])\d{6}(?![\w-]?\d)")
@@ -39,6 +40,9 @@ _DATE_START = re.compile(r"^(?:19|20)\d\d[.-](?:0?[1-9]|1[0-2])[.-](?:0?[1-9]|[1
 # Any personal number has at least 9 digits with at most two separator characters between them;
 # one search for that skips the three number rules on almost every post.
 _LONG_NUMBER = re.compile(r"\d(?:[ ().+-]{0,2}\d){8,}")
+_CARD_GROUPS = re.compile(r"[ -]")
+_PHONE_GROUPS = re.compile(r"[ .()-]+")
+_DIGIT = re.compile(r"[\d]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -62,7 +66,7 @@ def _is_card(candidate: str) -> bool:
     digits = _only_digits(candidate)
     if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
         return False
-    groups = re.split(r"[ -]", candidate)
+    groups = _CARD_GROUPS.split(candidate)
     # Cards are printed in one run or in groups of 4 (Amex 4-6-5); other groupings are ids.
     return len(groups) == 1 or all(3 <= len(g) <= 6 for g in groups)
 
@@ -80,9 +84,9 @@ def _is_phone(candidate: str) -> bool:
         return True
     if _IPV4.match(candidate) or _DATE_START.match(candidate):
         return False
-    groups = re.split(r"[ .()-]+", candidate.strip("()"))
+    groups = _PHONE_GROUPS.split(candidate.strip("()"))
     groups = [g for g in groups if g]
-    separators = set(re.sub(r"[\d]", "", candidate))
+    separators = set(_DIGIT.sub("", candidate))
     if separators <= {"."} and all(len(g) == 3 for g in groups[1:]):
         return False  # 129.999.000: a number with thousands separators
     if separators <= {" "} and not candidate.startswith("0"):
@@ -92,53 +96,34 @@ def _is_phone(candidate: str) -> bool:
     return True
 
 
-class PrivacyConfig(BaseModel):
-    """What the :class:`Redactor` does. ``hash_key`` must be set (and kept secret) to hash ids."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    redact_text: bool = True
-    redact_kinds: frozenset[str] = Field(default_factory=lambda: frozenset(REDACTION_TOKENS))
-    hash_author_ids: bool = False
-    hash_key: bytes = Field(default=b"", repr=False)
-    hash_hex_chars: int = Field(default=32, ge=16, le=64, description="Hex digits kept (32 = 128 bits)")
-
-    @model_validator(mode="after")
-    def _check(self) -> PrivacyConfig:
-        unknown = set(self.redact_kinds) - set(REDACTION_TOKENS)
-        if unknown:
-            raise ValueError(f"unknown redaction kinds: {sorted(unknown)}")
-        if self.hash_author_ids and len(self.hash_key) < 16:
-            raise ValueError("hash_author_ids needs a secret hash_key of at least 16 bytes")
-        return self
-
-
 class Redactor:
     """Applies a :class:`PrivacyConfig` to post text and author ids."""
 
     def __init__(self, config: PrivacyConfig | None = None) -> None:
         self.config = config or PrivacyConfig()
         kinds = self.config.redact_kinds if self.config.redact_text else frozenset()
-        self._email = "email" in kinds
+        # The email token is a plain replacement string (no backslashes): re.sub copies it as is.
+        self._email: str | None = REDACTION_TOKENS["email"] if "email" in kinds else None
         self._numbers = [
-            kind for kind in ("card", "rrn", "phone") if kind in kinds
+            self._number_rule(kind) for kind in ("card", "rrn", "phone") if kind in kinds
         ]  # cards first: 15-digit Amex numbers would also fit the phone shape
+        self._hash_key: bytes | None = self.config.hash_key if self.config.hash_author_ids else None
+        self._hash_chars = self.config.hash_hex_chars
 
     def redact(self, text: str) -> str:
         """Return ``text`` with the configured kinds of personal data replaced by tokens."""
-        if self._email and "@" in text:
-            text = self._outside_urls(text, _EMAIL, lambda m: REDACTION_TOKENS["email"])
+        if self._email is not None and "@" in text and _EMAIL_HINT.search(text):
+            text = self._outside_urls(text, _EMAIL, self._email)
         if self._numbers and _LONG_NUMBER.search(text):
-            for kind in self._numbers:
-                text = self._outside_urls(text, *self._number_rule(kind))
+            for pattern, replace in self._numbers:
+                text = self._outside_urls(text, pattern, replace)
         return text
 
     def author_id(self, author_id: str | None) -> str | None:
         """The id unchanged, or its keyed HMAC-SHA256 (truncated hex) when hashing is on."""
-        if author_id is None or not self.config.hash_author_ids:
+        if author_id is None or self._hash_key is None:
             return author_id
-        digest = hmac.new(self.config.hash_key, author_id.encode("utf-8"), hashlib.sha256).hexdigest()
-        return digest[: self.config.hash_hex_chars]
+        return hmac.digest(self._hash_key, author_id.encode("utf-8"), "sha256").hex()[: self._hash_chars]
 
     @staticmethod
     def _number_rule(kind: str) -> tuple[re.Pattern[str], Callable[[re.Match[str]], str]]:
@@ -150,7 +135,7 @@ class Redactor:
         return _PHONE, lambda m: token if _is_phone(m.group(0)) else m.group(0)
 
     @staticmethod
-    def _outside_urls(text: str, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> str:
+    def _outside_urls(text: str, pattern: re.Pattern[str], replace: _Replacement) -> str:
         if "http" not in text and "www." not in text:
             return pattern.sub(replace, text)
         # Numeric ids inside links (status/1234567890123) are not personal data of the poster.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from enrich.korean.lexicon import KoreanLexicon, load_lexicon
 
@@ -26,16 +27,27 @@ _ALPHA = 15.0  # VADER's normalisation constant
 _DISTANCE_SCALES = (1.0, 0.95)  # VADER damps a booster two words away
 _TOKEN_CACHE_SIZE = 50_000  # words; ~10 MB at most, cleared when full
 
-_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.IGNORECASE)
-_EMOTICONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("crying", re.compile(r"[ㅠㅜ]+")),
-    ("laughing", re.compile(r"ㅋ{2,}|ㅎ{2,}")),
-    ("smiling", re.compile(r"\^\^+|\^[_.]\^")),
-    ("annoyed", re.compile(r"ㅡ{2,}|-_-")),
+# The leading lookahead lets the regex engine skip to candidate characters (h, w, @) instead of
+# trying every branch at every position; "@(?<![\w@]@)" is "(?<![\w@])@" with the literal first.
+_URL_OR_HANDLE = re.compile(r"(?=[hw@])(?:(?:https?://|www\.)\S+|@(?<![\w@]@)\w+)", re.IGNORECASE)
+# (kind, pattern, characters): every match contains one of the characters, so a pattern whose
+# characters are absent from the text is not run.
+_EMOTICONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("crying", re.compile(r"[ㅠㅜ]+"), "ㅠㅜ"),
+    ("laughing", re.compile(r"ㅋ{2,}|ㅎ{2,}"), "ㅋㅎ"),
+    ("smiling", re.compile(r"\^\^+|\^[_.]\^"), "^"),
+    ("annoyed", re.compile(r"ㅡ{2,}|-_-"), "ㅡ_"),
 )
 _EMOTICON_CHARS = re.compile(r"[ㅠㅜㅋㅎ^ㅡ_]")
 _TOKEN = re.compile(r"[^\s.,!?~…·\"'“”‘’()\[\]{}<>:;/|#*+=_]+")
 _JOSA = ("이", "가", "도", "은", "는", "을", "를")
+
+
+def _contains_any(text: str, chars: str) -> bool:
+    for char in chars:
+        if char in text:
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -52,7 +64,7 @@ class _Word:
 class KoreanSentimentAnalyzer:
     """Korean analyzer with the ``polarity_scores`` API of vaderSentiment."""
 
-    name = "ko-lexicon"
+    name: ClassVar[str] = "ko-lexicon"  # a class attribute also when compiled
 
     def __init__(self, lexicon: KoreanLexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
@@ -65,15 +77,10 @@ class KoreanSentimentAnalyzer:
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Return ``{"neg", "neu", "pos", "compound"}`` like VADER."""
-        lex = self.lexicon
         text = _URL_OR_HANDLE.sub(" ", text)
         extra: list[float] = []
         if _EMOTICON_CHARS.search(text):
-            for kind, pattern in _EMOTICONS:
-                runs = pattern.findall(text)
-                if runs:
-                    extra.extend([lex.emoticons[kind]] * len(runs))
-                    text = pattern.sub(" ", text)
+            text = self._take_emoticons(text, extra)
         words = self._words(_TOKEN.findall(text))
         values = self._second_pass(words)
         values.extend(v for v in extra if v)
@@ -87,6 +94,18 @@ class KoreanSentimentAnalyzer:
             total -= emphasis
         compound = total / math.sqrt(total * total + _ALPHA)
         return self._proportions(values, len(words) - sum(1 for w in words if w.valence), emphasis, compound)
+
+    def _take_emoticons(self, text: str, extra: list[float]) -> str:
+        """Replace emoticon runs (ㅠㅠ, ㅋㅋ, ^^, -_-) by spaces, adding each run's valence to ``extra``."""
+        emoticons = self.lexicon.emoticons
+        for kind, pattern, chars in _EMOTICONS:
+            if not _contains_any(text, chars):
+                continue
+            runs = pattern.findall(text)
+            if runs:
+                extra.extend([emoticons[kind]] * len(runs))
+                text = pattern.sub(" ", text)
+        return text
 
     # -- word level -------------------------------------------------------------------------
 

@@ -142,6 +142,26 @@ def test_strip_social_markup_equals_the_plain_regex_version(text: str) -> None:
     assert strip_social_markup(text) == _old_strip(text)
 
 
+_OLD_KOREAN_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+", re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=16).map("".join))
+def test_korean_url_and_handle_regex_equals_the_plain_one(text: str) -> None:
+    from enrich.korean.analyzer import _URL_OR_HANDLE
+
+    assert _URL_OR_HANDLE.sub(" ", text) == _OLD_KOREAN_URL_OR_HANDLE.sub(" ", text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", "1", "-", ".", "@", "+", "_", " ", "é", "co", "x.io", "ㄱ"]),
+                max_size=14).map("".join))
+def test_email_hint_is_in_every_email(text: str) -> None:
+    from enrich.privacy import _EMAIL, _EMAIL_HINT
+
+    assert _EMAIL_HINT.search(text) is not None or _EMAIL.search(text) is None
+
+
 def test_trust_hint_skips_fasttext_but_not_script_routing() -> None:
     trusting = LanguageDetector(LanguageConfig(trust_hint=True))
     guess = trusting.detect("The battery life on this laptop is fantastic", hint="de-DE")
