@@ -37,6 +37,7 @@ from earshot.services.process import stop_process
 from earshot.settings import Settings
 from sinks.cluster import CLUSTER_PROFILE_SETTINGS, CLUSTER_SCHEMA_VERSION, ClusterSchema, apply
 from tests.fixtures.clickhouse import BASE_TIME, make_mention, unique_database
+from tests.integration.kafka_helpers import publish
 from tests.integration.worker_process import wait_until, worker_process
 
 pytestmark = pytest.mark.integration
@@ -283,7 +284,6 @@ def test_generated_cluster_ddl_serves_the_pipeline_writers_and_readers(cluster: 
 def test_worker_runs_unchanged_on_the_cluster_schema(cluster: Cluster, kafka_settings: Settings,
                                                      tmp_path: Path) -> None:
     """A real ``earshot worker`` with EARSHOT_CLICKHOUSE_MIGRATE=false on the Distributed tables."""
-    from ingest.publisher import MentionPublisher
     from schemas import RawMention
 
     database = unique_database("cluster_worker")
@@ -305,12 +305,7 @@ def test_worker_runs_unchanged_on_the_cluster_schema(cluster: Cluster, kafka_set
         mentions = [RawMention.model_validate_json(line) for line in lines]
         log = tmp_path / "worker.log"
         with worker_process(settings, log) as proc:
-            publisher = MentionPublisher(settings)
-            try:
-                publisher.publish(mentions)
-                publisher.flush()
-            finally:
-                publisher.close()
+            publish(settings, mentions)
             wait_until(lambda: _count(app, "SELECT uniqExact(mention_key) FROM mentions") >= len(mentions), 120,
                        proc, log, "every mention in the cluster")
             wait_until(lambda: _count(app, "SELECT count() FROM spike_state") > 0, 60, proc, log,

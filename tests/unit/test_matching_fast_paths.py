@@ -11,18 +11,12 @@ from hypothesis import strategies as st
 from enrich.matching import FoldedText, fold
 from enrich.matching.fields import _PLAIN_HOST, _http_host, _str, normalize_url
 from enrich.matching.normalize import _IDENTITY_RANGES, TOKEN_RE, fold_char
+from tests.unit.test_matching_normalize import naive_fold_map
 
 
 def _naive_original_span(text: str, start: int, end: int) -> tuple[int, int]:
     """FoldedText.original_span from a per-character map (the definition)."""
-    starts: list[int] = []
-    out: list[str] = []
-    for i, ch in enumerate(text):
-        for c in fold_char(ch):
-            if c == " " and out and out[-1] == " ":
-                continue
-            out.append(c)
-            starts.append(i)
+    _, starts = naive_fold_map(text)
     o_end = starts[end - 1] + 1
     while o_end < len(text) and fold_char(text[o_end]) == "":
         o_end += 1
