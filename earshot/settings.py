@@ -131,6 +131,8 @@ class Settings(BaseSettings):
 
     # Logs and local state
     log_level: str = "INFO"
+    gc_freeze: bool = Field(default=True, description="Freeze the objects built at startup (watchlist, "
+                            "lexicons, clients) out of Python's garbage collector: faster full collections")
     log_format: str = "text"
     data_dir: Path = Path("var")
 

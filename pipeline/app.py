@@ -28,6 +28,7 @@ from earshot.settings import Settings
 from pipeline import metrics
 from pipeline.enrich_stage import EnrichStage
 from pipeline.enrichment import EnricherHolder
+from pipeline.heap import freeze_heap
 from pipeline.retry import write_until_done
 from pipeline.sink_stage import MentionSink, decode_dead_letter
 
@@ -171,7 +172,8 @@ def build_pipeline(settings: Settings, backend: Any) -> Pipeline:
 
         @app.timer(settings.watchlist_reload_s)
         async def reload_watchlist() -> None:
-            holder.reload_if_changed()
+            if holder.reload_if_changed() and settings.gc_freeze:
+                freeze_heap("watchlist reloaded")
 
     if "sink" in stages:
         app.agent(enriched_topic, name="earshot.sink")(sink_agent)

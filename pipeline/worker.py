@@ -9,6 +9,7 @@ import faust
 from earshot.kafka import ensure_topics
 from earshot.settings import Settings
 from pipeline.app import build_pipeline
+from pipeline.heap import freeze_heap
 from pipeline.logs import configure_logging, quiet_libraries
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ def run_worker(settings: Settings, quiet: bool = True) -> None:
             from pipeline.query_server import start_query_server
 
             await start_query_server(backend, settings.query_http_host, settings.query_http_port)
+        if settings.gc_freeze:
+            freeze_heap("worker started")
         log.info("worker %s started: %s -> %s -> %s", settings.app_id, settings.topic_raw,
                  settings.topic_enriched, _redact_url(settings.clickhouse_url))
 
