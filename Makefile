@@ -14,6 +14,8 @@ help: ## list the targets
 # The install also compiles the hot enrich/ modules with mypyc (setup.py, docs/enrichment.md
 # "Performance"); editing one of them rebuilds just the extensions (a stale build is never used).
 HOT_SOURCES := $(shell sed -n 's/^    "\(enrich\.[a-z_.]*\)",$$/\1/p' enrich/_compiled.py | tr . / | sed 's/$$/.py/')
+# enrich/_lid.c: the hand-written C language-id engine (enrich._lid), built by the same setup.py.
+NATIVE_SOURCES := enrich/_lid.c
 COMPILED := $(VENV)/.enrich-compiled
 
 $(STAMP): pyproject.toml setup.py
@@ -23,11 +25,12 @@ $(STAMP): pyproject.toml setup.py
 	@rm -f $(VENV)/.installed-* && touch $@ && touch $(COMPILED)
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
 
-$(COMPILED): $(STAMP) $(HOT_SOURCES) enrich/_compiled.py
-	@if [ ! -e $@ ] || [ -n "$$(find $(HOT_SOURCES) enrich/_compiled.py -newer $@)" ]; then \
+$(COMPILED): $(STAMP) $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py
+	@if [ ! -e $@ ] || [ -n "$$(find $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py -newer $@)" ]; then \
 	  $(PY) setup.py -q build_ext --inplace; fi
 	@touch $@
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
+	@$(PY) -c "from enrich.language import language_backend; print('language detection backend:', language_backend())"
 
 install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 

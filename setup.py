@@ -6,6 +6,10 @@ together into native extensions next to their sources; everything else, and ever
 compilation is off or fails, runs as plain Python with the same results. See docs/enrichment.md,
 "Performance".
 
+It also builds ``enrich._lid`` from ``enrich/_lid.c``: a hand-written C port of fastText's inference
+for the language-id model (enrich/language.py uses it instead of fasttext-predict, same results).
+It is optional in the same way; without it language detection calls fasttext-predict.
+
 * ``EARSHOT_PURE_PYTHON=1`` at install time: build no extensions (pure Python).
 * ``EARSHOT_REQUIRE_COMPILED=1``: fail the install instead of falling back to pure Python when
   mypyc or the C compiler is missing or fails (e.g. in CI, to prove the compiled build works).
@@ -17,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
@@ -38,10 +42,35 @@ def _warn(message: str) -> None:
     print(f"earshot setup.py: {message}; enrich/ stays pure Python (same results, slower)", file=sys.stderr)
 
 
+# The hand-written extension (not mypyc). Contracting a*b+c into fused multiply-adds would change the
+# float rounding that makes its results identical to fastText's.
+NATIVE_LID = "enrich._lid"
+
+
+def _native_extensions() -> list[Extension]:
+    compile_args = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off"]
+    return [Extension(NATIVE_LID, ["enrich/_lid.c"], extra_compile_args=compile_args)]
+
+
 class OptionalBuildExt(build_ext):
     """Builds the mypyc extensions; without a working C compiler, warns and leaves pure Python."""
 
+    def build_extension(self, ext: Extension) -> None:
+        if ext.name != NATIVE_LID:
+            super().build_extension(ext)
+            return
+        # Built first and on its own: its failure leaves the mypyc modules to build, and vice versa.
+        try:
+            super().build_extension(ext)
+        except Exception as exc:
+            if REQUIRE:
+                raise
+            self._failed.add(ext.name)  # an older build stays older than its source: not used
+            print(f"earshot setup.py: compiling {NATIVE_LID} failed ({exc}); language detection uses "
+                  "fasttext-predict (same results, slower)", file=sys.stderr)
+
     def run(self) -> None:
+        self._failed: set[str] = set()
         try:
             super().run()
         except Exception as exc:  # CompileError, missing gcc/headers...
@@ -54,13 +83,17 @@ class OptionalBuildExt(build_ext):
             # than their source, so mark these as built now (after the sources they came from).
             for ext in self.extensions:
                 path = ROOT / self.get_ext_filename(ext.name)
-                if path.is_file():
+                if path.is_file() and ext.name not in self._failed:
                     os.utime(path)
 
 
 def _ext_modules() -> list[object]:
     if _flag("EARSHOT_PURE_PYTHON"):
         return []
+    return [*_native_extensions(), *_mypyc_extensions()]
+
+
+def _mypyc_extensions() -> list[object]:
     try:
         from mypyc.build import mypycify
 

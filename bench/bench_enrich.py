@@ -176,7 +176,9 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
     import enrich
 
     state = "compiled (mypyc)" if enrich.compiled() else f"pure Python ({enrich.fallback_reason() or 'not built'})"
-    print(f"  enrich/ hot modules: {state}")
+    from enrich.language import language_backend
+
+    print(f"  enrich/ hot modules: {state}; language detection runs on: {language_backend()}")
     print(f"  posts: {len(tagged)} sample mentions with distinct texts, watchlist: 11 sample + {N_TOPICS:,} "
           f"synthetic topics, reps: {reps} (CPU time, medians)")
     print(f"  reference vaderSentiment alone:        {ref:10,.0f} posts/s  ({1e6 / ref:5.1f} µs/post)")
@@ -199,6 +201,7 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
         "enrich_sample_vader_ref_posts_per_s": {"value": round(ref, 1), "unit": "posts/s"},
         "enrich_us_total": {"value": round(total_us, 1), "unit": "µs/post"},
         "enrich_compiled": {"value": 1 if enrich.compiled() else 0, "unit": "bool"},
+        "enrich_lid_native": {"value": 1 if language_backend() == "native" else 0, "unit": "bool"},
     }
     for name, us in part.items():
         figures[f"enrich_us_{name}"] = {"value": round(us, 1), "unit": "µs/post"}

