@@ -83,7 +83,7 @@ class Enricher:
         author = self._author(raw)
         enrich_us = (perf_counter_ns() - t0) // 1000
         return self._build(raw, text, author, language, topics, sentiment, intents, priority,
-                           ingested_at, enriched_at, enrich_us)
+                           _times(ingested_at, enriched_at, enrich_us))
 
     def enrich_many(self, raws: Sequence[RawMention], enriched_at: datetime,
                     ingested_at: datetime | None = None) -> list[EnrichedMention]:
@@ -111,8 +111,10 @@ class Enricher:
                       for tags, sentiment, raw in zip(intents, sentiments, raws, strict=True)]
         authors = [self._author(raw) for raw in raws]
         enrich_us = (perf_counter_ns() - t0) // 1000 // len(raws)
+        # One ProcessingTimes for the batch: its values are the same for every mention, and models are frozen.
+        times = _times(ingested_at, enriched_at, enrich_us)
         return [self._build(raws[i], texts[i], authors[i], languages[i], topics[i], sentiments[i], intents[i],
-                            priorities[i], ingested_at, enriched_at, enrich_us) for i in range(len(raws))]
+                            priorities[i], times) for i in range(len(raws))]
 
     def _author(self, raw: RawMention) -> Author:
         author = raw.author
@@ -123,8 +125,8 @@ class Enricher:
 
     @staticmethod
     def _build(raw: RawMention, text: str, author: Author, language: LanguageGuess, topics: list[TopicMatch],
-               sentiment: Sentiment | None, intents: list[str], priority: Priority, ingested_at: datetime | None,
-               enriched_at: datetime, enrich_us: int) -> EnrichedMention:
+               sentiment: Sentiment | None, intents: list[str], priority: Priority,
+               times: ProcessingTimes) -> EnrichedMention:
         # Inputs are already validated models: build the output without validating them again
         # (hot path; see enrich._trusted). A copy of the raw fields, then the enriched ones.
         data = raw.__dict__.copy()
@@ -139,7 +141,9 @@ class Enricher:
         data["language"] = language
         data["intents"] = intents
         data["priority"] = priority
-        data["times"] = trusted(
-            ProcessingTimes, {"ingested_at": ingested_at, "enriched_at": enriched_at, "enrich_us": enrich_us}
-        )
+        data["times"] = times
         return trusted(EnrichedMention, data)
+
+
+def _times(ingested_at: datetime | None, enriched_at: datetime, enrich_us: int) -> ProcessingTimes:
+    return trusted(ProcessingTimes, {"ingested_at": ingested_at, "enriched_at": enriched_at, "enrich_us": enrich_us})
