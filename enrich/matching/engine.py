@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from itertools import product
-from typing import Any
+from typing import Any, Final
 
 import ahocorasick
 
@@ -29,12 +29,12 @@ from enrich.matching.terms import CompiledTerm
 
 Span = tuple[int, int]
 # Words so common that an AND should prefer almost any other child as its prefilter anchor.
-_COMMON = frozenset(
+_COMMON: Final = frozenset(
     "a an and are as at be but by for from has have i in is it its my new no not of on or our so that the "
     "this to was we with you your".split()
 )
-_MAX_CLAUSES = 16  # necessary-condition clauses kept per OR when distributing it over its children
-_MAX_COMBINATIONS = 20_000  # proximity windows tried per node and post; beyond this, nearest occurrences only
+_MAX_CLAUSES: Final = 16  # necessary-condition clauses kept per OR when distributing it over its children
+_MAX_COMBINATIONS: Final = 20_000  # proximity windows tried per node and post; beyond this, nearest occurrences only
 
 
 class Post:
@@ -239,9 +239,9 @@ class _Compiler:
                 rspans = right(post)
                 if not rspans:
                     return []
-                tok = post.ft.token_index
-                pairs = _pairs_within([(tok(*a), a) for a in lspans], [(tok(*b), b) for b in rspans],
-                                      distance, ordered)
+                ft = post.ft
+                pairs = _pairs_within([(ft.token_index(a[0], a[1]), a) for a in lspans],
+                                      [(ft.token_index(b[0], b[1]), b) for b in rspans], distance, ordered)
                 return sorted({(min(a[0], b[0]), max(a[1], b[1])) for a, b in pairs})
 
             return near
@@ -253,13 +253,13 @@ class _Compiler:
 
 def _proximity(subs: list[Positions], distance: int, any_two: bool) -> Positions:
     def window(post: Post) -> list[Span]:
-        tok = post.ft.token_index
+        ft = post.ft
         lists = []
         for s in subs:
             spans = s(post)
             if not spans and not any_two:
                 return []
-            lists.append([(tok(*span), span) for span in spans])
+            lists.append([(ft.token_index(span[0], span[1]), span) for span in spans])
         out = set()
         if any_two:
             for i, first in enumerate(lists):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import pycountry
@@ -31,16 +31,16 @@ _CONTINENT_CODES = {
     "oceania": "AS AU CK FJ PF GU KI MH FM NR NC NZ NU NF MP PW PG PN WS SB TK TO TV VU WF",
     "antarctica": "AQ TF HM",
 }
-COUNTRY_CONTINENT = {code: name for name, codes in _CONTINENT_CODES.items() for code in codes.split()}
-_CONTINENT_ALIASES = {"af": "africa", "as": "asia", "eu": "europe", "na": "north america",
-                      "sa": "south america", "oc": "oceania", "an": "antarctica", "australia": "oceania"}
-_PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "twitter.com": "x", "fb": "facebook", "ig": "instagram",
-                     "yt": "youtube"}
-_ENGAGEMENT_ALIASES = {"retweet": "repost", "reblog": "repost", "share": "repost", "comment": "reply",
-                       "quote_tweet": "quote", "quotetweet": "quote"}
+COUNTRY_CONTINENT: Final = {code: name for name, codes in _CONTINENT_CODES.items() for code in codes.split()}
+_CONTINENT_ALIASES: Final = {"af": "africa", "as": "asia", "eu": "europe", "na": "north america",
+                             "sa": "south america", "oc": "oceania", "an": "antarctica", "australia": "oceania"}
+_PLATFORM_ALIASES: Final = {"twitter": "x", "x.com": "x", "twitter.com": "x", "fb": "facebook", "ig": "instagram",
+                            "yt": "youtube"}
+_ENGAGEMENT_ALIASES: Final = {"retweet": "repost", "reblog": "repost", "share": "repost", "comment": "reply",
+                              "quote_tweet": "quote", "quotetweet": "quote"}
 # The lookahead lets the regex engine skip to the letters a URL can start with.
-_URL_RE = re.compile(r"(?=[hw])(?:https?://|www\.)[^\s<>\"'\u3000]+", re.IGNORECASE)
-_TRAILING_PUNCT = ".,;:!?)]}'\"…"
+_URL_RE: Final = re.compile(r"(?=[hw])(?:https?://|www\.)[^\s<>\"'\u3000]+", re.IGNORECASE)
+_TRAILING_PUNCT: Final = ".,;:!?)]}'\"…"
 
 
 def _key(value: str) -> str:
@@ -92,7 +92,7 @@ def _lang(value: str) -> str:
     return value.strip().replace("_", "-").split("-")[0].casefold()
 
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_SCHEME: Final = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def normalize_url(url: str) -> str:
@@ -106,7 +106,7 @@ def normalize_url(url: str) -> str:
 # The common URL shape, "scheme://host[:port]" followed by "/", "?", "#" or the end, with a plain
 # ASCII host. For it, urlsplit(url).hostname is the lower-cased host; anything else (user info,
 # IPv6 brackets, percent signs, whitespace urlsplit would drop, non-ASCII) goes to urlsplit.
-_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?::[0-9]*)?(?:[/?#]|\Z)")
+_PLAIN_HOST: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?::[0-9]*)?(?:[/?#]|\Z)")
 
 
 def _http_host(url: str) -> str | None:
@@ -178,8 +178,15 @@ def urls_in_text(text: str) -> list[str]:
     return [m.group().rstrip(_TRAILING_PUNCT) for m in _URL_RE.finditer(text)]
 
 
+def _get(raw: Mapping[str, Any], name: str) -> Any:
+    """``raw.get(name)``; compiled, a direct lookup when ``raw`` is a dict (the usual case)."""
+    if isinstance(raw, dict):
+        return raw.get(name)
+    return raw.get(name)
+
+
 def _str(raw: Mapping[str, Any], name: str) -> str | None:
-    value = raw.get(name)
+    value = _get(raw, name)
     if type(value) is str:  # the usual case, without the comparisons below
         return value or None
     return str(value) if value not in (None, "") else None
@@ -223,7 +230,7 @@ def _norm_site(raw: Mapping[str, Any]) -> str | None:
 
 
 def _norm_links(raw: Mapping[str, Any]) -> list[str] | None:
-    links = raw.get("links") or ()
+    links = _get(raw, "links") or ()
     if isinstance(links, str):
         links = [links]
     return [normalize_url(str(u)) for u in links] or None
@@ -237,7 +244,7 @@ def _norm_str(name: str, normalise: Callable[[str], str]) -> Callable[[Mapping[s
     return get
 
 
-_NORMALISERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+_NORMALISERS: Final[dict[str, Callable[[Mapping[str, Any]], Any]]] = {
     "lang": _norm_lang, "country": _norm_country, "continent": _norm_continent, "url": _norm_url,
     "site": _norm_site, "links": _norm_links, "author": _norm_str("author", _handle),
     "platform": _norm_str("platform", _platform), "engagementType": _norm_str("engagementType", _engagement),
@@ -247,7 +254,24 @@ _NORMALISERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
 }
 
 
-_UNSET: Any = object()
+_UNSET: Final[Any] = object()
+
+
+def _normalise(raw: Mapping[str, Any], name: str) -> Any:
+    """``_NORMALISERS[name](raw)``, None for an unknown name. The fields the prefilter and the usual
+    queries read are dispatched here with direct (compiled) calls instead of a call through the dict."""
+    if name == "site":
+        return _norm_site(raw)
+    if name == "lang":
+        return _norm_lang(raw)
+    if name == "links":
+        return _norm_links(raw)
+    if name == "authorFollowers":
+        return _number(_get(raw, "authorFollowers"))
+    if name == "authorVerified":
+        return _truthy(_get(raw, "authorVerified"))
+    normalise = _NORMALISERS.get(name)
+    return normalise(raw) if normalise is not None else None
 
 
 class FieldView:
@@ -262,10 +286,10 @@ class FieldView:
     def get(self, name: str, default: Any = None) -> Any:
         """Normalised value of field ``name``, or ``default`` if the post does not have it."""
         # Most reads are a field's first read in its post: a miss is the common case, so no try/except.
-        value = self._cache.get(name, _UNSET)
+        cache = self._cache
+        value = cache.get(name, _UNSET)
         if value is _UNSET:
-            normalise = _NORMALISERS.get(name)
-            value = self._cache[name] = normalise(self.raw) if normalise is not None else None
+            value = cache[name] = _normalise(self.raw, name)
         return default if value is None else value
 
 
@@ -276,12 +300,12 @@ def normalize_fields(fields: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 # Fields compared for equality after normalisation: their values can be prefilter keys directly.
-_EQUALITY_FIELDS: dict[str, Callable[[str], str]] = {
+_EQUALITY_FIELDS: Final[dict[str, Callable[[str], str]]] = {
     "lang": lambda v: _lang(v), "country": lambda v: country_code(v), "continent": lambda v: continent_name(v),
     "platform": lambda v: _platform(v), "engagementType": lambda v: _engagement(v),
     "author": lambda v: _handle(v),
 }
-SELECTIVE_FIELDS = frozenset({"site", "links", "author"})
+SELECTIVE_FIELDS: Final = frozenset({"site", "links", "author"})
 """Fields whose prefilter keys are rare enough to be preferred to common words (see engine)."""
 
 

@@ -18,16 +18,23 @@ class WatchlistMatcher:
         self.watchlist = watchlist
         self._topics = [t for t in watchlist.topics if t.enabled]
         self._engine = Engine([t.node() for t in self._topics])
+        # (id, group) per topic, read once here rather than from the pydantic Topic for every match.
+        self._labels: list[tuple[str, str]] = [(t.id, t.group) for t in self._topics]
 
     def match(self, text: str, fields: Mapping[str, Any] | None = None) -> list[TopicMatch]:
         """All matching topics in watchlist order; spans are (start, end) offsets into ``text``."""
-        post, matched = self._engine.matching(text, fields)
+        engine = self._engine
+        post, matched = engine.matching(text, fields)
+        if not matched:
+            return []
+        queries = engine.queries
+        labels = self._labels
         out = []
         for qi in matched:
-            topic = self._topics[qi]
-            terms, spans = self._engine.queries[qi].explain(post)
+            topic_id, group = labels[qi]
+            terms, spans = queries[qi].explain(post)
             # Every value is valid by construction (ids and groups were validated with the watchlist).
-            out.append(trusted(TopicMatch, {"topic_id": topic.id, "group": topic.group, "terms": terms,
+            out.append(trusted(TopicMatch, {"topic_id": topic_id, "group": group, "terms": terms,
                                             "spans": spans}))
         return out
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from typing import Final
 
-_COMBINING_BLOCKS = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_COMBINING_BLOCKS: Final = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 # Letters that carry a diacritic without a Unicode decomposition (as Lucene's ASCII folding treats them).
-_EXTRA_BASE = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ŀ": "l"}
-_TYPOGRAPHIC = {
+_EXTRA_BASE: Final = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ŀ": "l"}
+_TYPOGRAPHIC: Final = {
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'",
     "\u2010": "-", "\u2011": "-", "\u2212": "-",
     "\u200b": " ",  # zero-width space separates words
 }
 # Invisible characters that must not split a word (soft hyphen, joiners, BOM, variation selectors).
-_INVISIBLE = {"\u00ad", "\u200c", "\u200d", "\u2060", "\ufeff", "\ufe0e", "\ufe0f"}
+_INVISIBLE: Final = {"\u00ad", "\u200c", "\u200d", "\u2060", "\ufeff", "\ufe0e", "\ufe0f"}
 
 
 def _is_accent_script(cp: int) -> bool:
@@ -81,26 +82,30 @@ class _FoldTable(dict[int, str]):
         return value
 
 
-FOLD = _FoldTable(keep_case=False, keep_accents=False)
+FOLD: Final = _FoldTable(keep_case=False, keep_accents=False)
 """Default fold: case and accent insensitive. This is the form the prefilter searches."""
 # ASCII folds to lower case, with control whitespace as a space; str.lower() is several times faster
 # than str.translate, so only the (rarer) control whitespace goes through a regex.
-_ASCII_SPACE = re.compile(
+_ASCII_SPACE: Final = re.compile(
     "[" + "".join(re.escape(chr(cp)) for cp in range(128) if FOLD[cp] != chr(cp).lower()) + "]")
 
 
 def _fold_ascii(text: str) -> str:
     out = text.lower()
-    return _ASCII_SPACE.sub(" ", out) if _ASCII_SPACE.search(out) else out
+    # Every _ASCII_SPACE character is a control character (tested), so printable text has none;
+    # str.isprintable() is several times faster than the regex search.
+    if out.isprintable() or _ASCII_SPACE.search(out) is None:
+        return out
+    return _ASCII_SPACE.sub(" ", out)
 
-_SPACE_RUN = re.compile(" {2,}")
+_SPACE_RUN: Final = re.compile(" {2,}")
 # Characters that fold to themselves (tested): kana, CJK ideographs, Hangul syllables, most emoji.
 _IDENTITY_RANGES = "\u2600-\u27bf\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\U0001f300-\U0001faff"
-_NON_ASCII_RUN = re.compile("([^\\x00-\\x7f]+)")
-_IDENTITY_RUN = re.compile(f"[{_IDENTITY_RANGES}]+")
-_CHANGING_CHAR = re.compile(f"[^\\x00-\\x7f{_IDENTITY_RANGES}]")  # a character that needs the fold table
+_NON_ASCII_RUN: Final = re.compile("([^\\x00-\\x7f]+)")
+_IDENTITY_RUN: Final = re.compile(f"[{_IDENTITY_RANGES}]+")
+_CHANGING_CHAR: Final = re.compile(f"[^\\x00-\\x7f{_IDENTITY_RANGES}]")  # a character that needs the fold table
 
-_TABLES: dict[tuple[bool, bool], _FoldTable] = {(False, False): FOLD}
+_TABLES: Final[dict[tuple[bool, bool], _FoldTable]] = {(False, False): FOLD}
 
 
 def _fold_parts(parts: list[str], translated: list[int] | None = None) -> list[str]:
@@ -236,9 +241,21 @@ class FoldedText:
             t_starts: list[int] = []
             t_ends: list[int] = []
             f = self.folded
-            for m in (_ASCII_TOKEN_RE if f.isascii() else TOKEN_RE).finditer(f):
-                t_starts.append(m.start())
-                t_ends.append(m.end())
+            if f.isascii():
+                # _ASCII_TOKEN_RE's tokens without a match object each: with every other character
+                # made a space, the tokens are the non-empty pieces between single spaces.
+                pos = 0
+                for piece in f.translate(_ASCII_NON_WORD).split(" "):
+                    size = len(piece)
+                    if size:
+                        t_starts.append(pos)
+                        t_ends.append(pos + size)
+                    pos += size + 1
+            else:
+                for m in _FAST_TOKEN_RE.finditer(f):
+                    span = m.span()
+                    t_starts.append(span[0])
+                    t_ends.append(span[1])
             self._tokens = (t_starts, t_ends)
         t_starts, t_ends = self._tokens
         first = bisect_right(t_ends, start)
@@ -259,8 +276,13 @@ _UNSPACED = (
     "\uf900-\ufaff\U00020000-\U0003134f"  # CJK ideographs, kana
 )
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
-TOKEN_RE = re.compile(f"[{_HANGUL}]+|[{_UNSPACED}]|(?:(?![{_UNSPACED}{_HANGUL}])\\w)+")
-_ASCII_TOKEN_RE = re.compile(r"\w+")  # what TOKEN_RE finds in ASCII text, without its per-character lookahead
+TOKEN_RE: Final = re.compile(f"[{_HANGUL}]+|[{_UNSPACED}]|(?:(?![{_UNSPACED}{_HANGUL}])\\w)+")
+_ASCII_TOKEN_RE: Final = re.compile(r"\w+")  # what TOKEN_RE finds in ASCII text, without its per-character lookahead
+# str.translate table: every ASCII character that is not a word character (\w) becomes a space.
+_ASCII_NON_WORD: Final = {cp: " " for cp in range(128) if _ASCII_TOKEN_RE.fullmatch(chr(cp)) is None}
+# TOKEN_RE with its lookahead folded into one negated class ("a word character outside these ranges"):
+# the same tokens (tested for every code point), one class test per character instead of two.
+_FAST_TOKEN_RE: Final = re.compile(f"[{_HANGUL}]+|[{_UNSPACED}]|[^\\W{_UNSPACED}{_HANGUL}]+")
 _GLUE_RE = re.compile(f"(?![{_UNSPACED}{_HANGUL}])\\w")
 _HANGUL_RE = re.compile(f"[{_HANGUL}]")
 _UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
@@ -277,10 +299,10 @@ class _CharClass(dict[str, bool]):
         return value
 
 
-GLUE = _CharClass(_GLUE_RE)
+GLUE: Final = _CharClass(_GLUE_RE)
 """Characters that glue to Latin-style words: letters/digits/underscore of spaced scripts."""
-HANGUL = _CharClass(_HANGUL_RE)
-UNSPACED = _CharClass(_UNSPACED_RE)
+HANGUL: Final = _CharClass(_HANGUL_RE)
+UNSPACED: Final = _CharClass(_UNSPACED_RE)
 
 
 class _MaskTable(dict[int, int]):
@@ -291,5 +313,5 @@ class _MaskTable(dict[int, int]):
         return value
 
 
-MASK = _MaskTable()
+MASK: Final = _MaskTable()
 """``str.translate`` table used by :attr:`FoldedText.masked`."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Final
 
 from enrich.matching.korean import is_particle_sequence
 from enrich.matching.normalize import _HANGUL, _UNSPACED, GLUE, HANGUL, UNSPACED, FoldedText, fold
 
 # Wildcards stand for letters, digits or "_" of spaced scripts, so they never run past a word's end.
 _WILD_CHAR = f"(?:(?![{_UNSPACED}{_HANGUL}])\\w)"
-_WILD_SPLIT = re.compile(r"[*?]")
+_WILD_SPLIT: Final = re.compile(r"[*?]")
 
 
 def _wild_regex(folded: str, bounded: bool = False, masked: bool = False) -> re.Pattern[str]:
