@@ -14,8 +14,9 @@ help: ## list the targets
 # The install also compiles the hot enrich/ modules with mypyc (setup.py, docs/enrichment.md
 # "Performance"); editing one of them rebuilds just the extensions (a stale build is never used).
 HOT_SOURCES := $(shell sed -n 's/^    "\(enrich\.[a-z_.]*\)",$$/\1/p' enrich/_compiled.py | tr . / | sed 's/$$/.py/')
-# enrich/_lid.c: the hand-written C language-id engine (enrich._lid), built by the same setup.py.
-NATIVE_SOURCES := enrich/_lid.c
+# The hand-written C extensions, built by the same setup.py: enrich/_lid.c (language id, enrich._lid)
+# and enrich/sentiment/_vader.c (VADER sentiment, enrich.sentiment._vader).
+NATIVE_SOURCES := enrich/_lid.c enrich/sentiment/_vader.c
 COMPILED := $(VENV)/.enrich-compiled
 
 $(STAMP): pyproject.toml setup.py
@@ -31,6 +32,7 @@ $(COMPILED): $(STAMP) $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py
 	@touch $@
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
 	@$(PY) -c "from enrich.language import language_backend; print('language detection backend:', language_backend())"
+	@$(PY) -c "from enrich.sentiment import sentiment_backend; print('sentiment backend:', sentiment_backend())"
 
 install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 

@@ -6,9 +6,12 @@ together into native extensions next to their sources; everything else, and ever
 compilation is off or fails, runs as plain Python with the same results. See docs/enrichment.md,
 "Performance".
 
-It also builds ``enrich._lid`` from ``enrich/_lid.c``: a hand-written C port of fastText's inference
-for the language-id model (enrich/language.py uses it instead of fasttext-predict, same results).
-It is optional in the same way; without it language detection calls fasttext-predict.
+It also builds two hand-written C extensions, optional in the same way (``enrich/_compiled.py``,
+``NATIVE_SOURCES``): ``enrich._lid`` from ``enrich/_lid.c``, a C port of fastText's inference for the
+language-id model (enrich/language.py uses it instead of fasttext-predict, same results), and
+``enrich.sentiment._vader`` from ``enrich/sentiment/_vader.c``, a C port of VADER's scoring
+(enrich/sentiment/analyzer.py uses it instead of its Python code, same results). Without them,
+language detection calls fasttext-predict and sentiment runs the Python analyzer.
 
 * ``EARSHOT_PURE_PYTHON=1`` at install time: build no extensions (pure Python).
 * ``EARSHOT_REQUIRE_COMPILED=1``: fail the install instead of falling back to pure Python when
@@ -26,7 +29,7 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "enrich"))
-from _compiled import HOT_MODULES  # noqa: E402  (a dependency-free module; enrich/ itself imports pydantic)
+from _compiled import HOT_MODULES, NATIVE_SOURCES  # noqa: E402  (a dependency-free module; enrich/ itself imports pydantic)
 
 sys.path.pop(0)
 
@@ -42,32 +45,37 @@ def _warn(message: str) -> None:
     print(f"earshot setup.py: {message}; enrich/ stays pure Python (same results, slower)", file=sys.stderr)
 
 
-# The hand-written extension (not mypyc). Contracting a*b+c into fused multiply-adds would change the
-# float rounding that makes its results identical to fastText's.
-NATIVE_LID = "enrich._lid"
+# The hand-written extensions (not mypyc) and what runs without each. Contracting a*b+c into fused
+# multiply-adds would change the float rounding that makes their results identical to the references'.
+NATIVE_FALLBACKS = {
+    "enrich._lid": "language detection uses fasttext-predict",
+    "enrich.sentiment._vader": "sentiment uses the Python analyzer",
+}
 
 
 def _native_extensions() -> list[Extension]:
     compile_args = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off"]
-    return [Extension(NATIVE_LID, ["enrich/_lid.c"], extra_compile_args=compile_args)]
+    return [Extension(name, [f"enrich/{source}"], extra_compile_args=compile_args)
+            for name, source in NATIVE_SOURCES.items()]
 
 
 class OptionalBuildExt(build_ext):
     """Builds the mypyc extensions; without a working C compiler, warns and leaves pure Python."""
 
     def build_extension(self, ext: Extension) -> None:
-        if ext.name != NATIVE_LID:
+        if ext.name not in NATIVE_SOURCES:
             super().build_extension(ext)
             return
-        # Built first and on its own: its failure leaves the mypyc modules to build, and vice versa.
+        # Built first and each on its own: a failure leaves the others to build, and vice versa.
         try:
             super().build_extension(ext)
         except Exception as exc:
             if REQUIRE:
                 raise
             self._failed.add(ext.name)  # an older build stays older than its source: not used
-            print(f"earshot setup.py: compiling {NATIVE_LID} failed ({exc}); language detection uses "
-                  "fasttext-predict (same results, slower)", file=sys.stderr)
+            fallback = NATIVE_FALLBACKS.get(ext.name, "its caller falls back")
+            print(f"earshot setup.py: compiling {ext.name} failed ({exc}); {fallback} (same results, slower)",
+                  file=sys.stderr)
 
     def run(self) -> None:
         self._failed: set[str] = set()

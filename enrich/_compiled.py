@@ -14,10 +14,12 @@ The sources stay the reference: a module falls back to its ``.py`` when
 In both cases *all* hot modules load from source (compiled modules call each other directly, so
 mixing a stale extension with fresh sources is not allowed).
 
-``enrich._lid`` (``enrich/_lid.c``) is different: a hand-written C extension with no Python source,
-used by :mod:`enrich.language` in place of fasttext-predict. :func:`native_unavailable` says when it
-must not be used (pure Python requested, not built, or older than its C source); the caller then
-falls back to fasttext-predict. It never affects the choice for the hot modules.
+The hand-written C extensions in :data:`NATIVE_SOURCES` are different: ``enrich._lid``
+(``enrich/_lid.c``), used by :mod:`enrich.language` in place of fasttext-predict, and
+``enrich.sentiment._vader`` (``enrich/sentiment/_vader.c``), used by :mod:`enrich.sentiment` in place
+of its Python engine. :func:`native_unavailable` says when one must not be used (pure Python
+requested, not built, or older than its C source); the caller then falls back. They never affect
+the choice for the hot modules.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ HOT_MODULES: tuple[str, ...] = (
 
 # Hand-written C extensions and their sources (kept on one line: the Makefile reads HOT_MODULES'
 # one-module-per-line entries above).
-NATIVE_SOURCES: dict[str, str] = {"enrich._lid": "_lid.c"}
+NATIVE_SOURCES: dict[str, str] = {"enrich._lid": "_lid.c", "enrich.sentiment._vader": "sentiment/_vader.c"}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _STALE_AFTER_S = 2.0  # installers write a wheel's files within moments of each other

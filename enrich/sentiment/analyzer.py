@@ -16,6 +16,11 @@ Why it is faster, and why it is still exact (docs/sentiment.md has the long vers
 * ``round`` (a decimal conversion) is replaced by an exact float shortcut, falling back to
   ``round`` itself near ties.
 
+When the C extension ``enrich.sentiment._vader`` (``_vader.c``, a port of this module's algorithm)
+is built, fresh and not disabled (``EARSHOT_PURE_PYTHON=1``), ``SentimentAnalyzer`` scores with it
+instead, from the same tables; :func:`sentiment_backend` says which engine runs. This module stays
+the reference for it and the fallback.
+
 Every floating-point operation that reaches an output is performed in the reference's order,
 with the reference's operands, so results are bit-identical, not merely close.
 """
@@ -23,6 +28,7 @@ with the reference's operands, so results are bit-identical, not merely close.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import compress
@@ -42,6 +48,9 @@ from enrich.sentiment.rules import (
 
 Scores = tuple[float, float, float, float]
 """(neg, neu, pos, compound), in the reference's dict order."""
+
+DEFAULT_TEXT_CACHE = 4096
+"""Whole-text LRU size of the Python engine unless ``text_cache_size`` says otherwise."""
 
 CACHEABLE_CHARS = 1024
 """Texts up to this length go through the whole-text LRU cache (bounding it to a few MB)."""
@@ -132,6 +141,39 @@ class _TokenCache(dict[str, Token]):
         return token
 
 
+NATIVE = "native"
+PYTHON = "python"
+NATIVE_MODULE = "enrich.sentiment._vader"
+_backend: str | None = None  # the engine of the analyzer created last
+
+
+def sentiment_backend() -> str:
+    """``"native"`` (``enrich.sentiment._vader``) or ``"python"``: what :class:`SentimentAnalyzer` runs."""
+    if _backend is None:
+        SentimentAnalyzer(text_cache_size=0, token_cache_size=1)
+    return _backend if _backend is not None else PYTHON
+
+
+def _native_engine(lexicon: dict[str, float], emoji: dict[str, str]) -> Callable[[str], Scores] | None:
+    """The C engine's ``scores`` built from these tables, or None when it is not built, stale or disabled."""
+    from enrich._compiled import native_unavailable
+
+    if native_unavailable(NATIVE_MODULE) is not None:
+        return None
+    try:
+        from enrich.sentiment import _vader
+    except ImportError:
+        return None
+    try:
+        engine = _vader.Analyzer(lexicon, emoji, BOOSTER_DICT, SPECIAL_CASES, NEGATE_WORDS, PUNCTUATION,
+                                 C_INCR, N_SCALAR)
+    except (TypeError, ValueError) as exc:  # tables it does not support: the Python code scores them
+        warnings.warn(f"{NATIVE_MODULE} refuses the VADER tables ({exc}); using the Python analyzer",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    return engine.scores
+
+
 _SCORES = attrgetter("scores")
 _IS_UPPER = attrgetter("is_upper")
 _IS_BUT = attrgetter("is_but")
@@ -146,14 +188,20 @@ class SentimentAnalyzer:
 
     Args:
         text_cache_size: LRU size for whole-text results of texts up to ``CACHEABLE_CHARS`` long
-            (reposts repeat texts); 0 disables it.
-        token_cache_size: how many distinct raw tokens to memoise before starting afresh.
+            (reposts repeat texts); 0 disables it. None (default): ``DEFAULT_TEXT_CACHE`` for the
+            Python engine, 0 for the C engine, which scores a post in about the time a cache miss
+            costs.
+        token_cache_size: how many distinct raw tokens to memoise before starting afresh (Python
+            engine only).
+        native: use the C engine when it is usable (False: always this module's Python code).
     """
 
     name = "vader"
     """Analyzer name recorded in ``schemas.Sentiment.analyzer``."""
 
-    def __init__(self, text_cache_size: int = 4096, token_cache_size: int = 200_000) -> None:
+    def __init__(self, text_cache_size: int | None = None, token_cache_size: int = 200_000,
+                 native: bool = True) -> None:
+        global _backend
         self._lexicon = load_lexicon()
         # The reference tests one character at a time, so only single-character keys can match.
         self._emoji_descriptions = {
@@ -168,9 +216,17 @@ class SentimentAnalyzer:
             raise ValueError("an emoji description contains an emoji; sequential replacement is unsafe")
         if any(emoji.isascii() for emoji in self._emoji_chars):
             raise ValueError("an ASCII character is an emoji key; the ASCII fast path is unsafe")
-        self._tokens = _TokenCache(self._lexicon, max(1, token_cache_size))
+        native_engine = _native_engine(self._lexicon, self._emoji_descriptions) if native else None
+        self.backend = PYTHON if native_engine is None else NATIVE
+        """``"native"`` or ``"python"``: the engine this analyzer scores with."""
+        if native:
+            _backend = self.backend
+        self._tokens = _TokenCache(self._lexicon, max(1, 1 if native_engine is not None else token_cache_size))
+        self._engine: Callable[[str], Scores] = self._compute if native_engine is None else native_engine
+        if text_cache_size is None:
+            text_cache_size = DEFAULT_TEXT_CACHE if native_engine is None else 0
         self._scores: Callable[[str], Scores] = (
-            lru_cache(maxsize=text_cache_size)(self._compute) if text_cache_size > 0 else self._compute
+            lru_cache(maxsize=text_cache_size)(self._engine) if text_cache_size > 0 else self._engine
         )
 
     def polarity_scores(self, text: str) -> dict[str, float]:
@@ -178,7 +234,7 @@ class SentimentAnalyzer:
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         # Long texts bypass the cache: they rarely repeat and would make its memory unbounded.
-        neg, neu, pos, compound = (self._scores if len(text) <= CACHEABLE_CHARS else self._compute)(text)
+        neg, neu, pos, compound = (self._scores if len(text) <= CACHEABLE_CHARS else self._engine)(text)
         return {"neg": neg, "neu": neu, "pos": pos, "compound": compound}
 
     def _compute(self, text: str) -> Scores:

@@ -232,9 +232,11 @@ CORPUS: list[str] = list(
 )
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> SentimentAnalyzer:
-    return SentimentAnalyzer()
+@pytest.fixture(scope="module", params=["default", "python"])
+def analyzer(request: pytest.FixtureRequest) -> SentimentAnalyzer:
+    """The default engine (the C one when built; tests/unit/test_sentiment_native.py has more) and the
+    Python one."""
+    return SentimentAnalyzer(native=request.param == "default")
 
 
 @pytest.fixture(scope="module")
@@ -293,19 +295,20 @@ def test_identical_before_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(source, "round_half_even", lambda x, scale, ndigits: x)
     monkeypatch.setattr(source, "round_proportion", lambda x: x)
     texts = [t for t in CORPUS if len(t) < 5000][::2]
-    mismatches = _mismatches(source.SentimentAnalyzer(text_cache_size=0), texts)
+    mismatches = _mismatches(source.SentimentAnalyzer(text_cache_size=0, native=False), texts)
     assert mismatches == []
     # Guard against the patch silently not applying: unrounded output has more than 4 decimals.
     assert any(
         len(repr(v)) > 8
-        for v in source.SentimentAnalyzer(text_cache_size=0).polarity_scores("good but bad!").values()
+        for v in source.SentimentAnalyzer(text_cache_size=0, native=False).polarity_scores("good but bad!").values()
     )
 
 
 def test_identical_with_a_tiny_token_cache(expected: dict[str, dict[str, float]]) -> None:
-    """Memo evictions (cleared mid-text) must not change any result."""
+    """Memo evictions (cleared mid-text) must not change any result (the Python engine's memo)."""
     texts = CORPUS[:1500]
-    assert _mismatches(SentimentAnalyzer(text_cache_size=0, token_cache_size=3), texts, expected) == []
+    tiny = SentimentAnalyzer(text_cache_size=0, token_cache_size=3, native=False)
+    assert _mismatches(tiny, texts, expected) == []
 
 
 _POOL_TOKENS = st.sampled_from(
