@@ -60,6 +60,11 @@ class SentimentRouter:
         self._routes = {
             lang.lower(): (analyzer, _analyzer_name(analyzer)) for lang, analyzer in analyzers.items()
         }
+        # Our VADER also gives its scores as a tuple: no dict to build and read back per post.
+        from enrich.sentiment import SentimentAnalyzer
+
+        self._tuples = {lang: analyzer for lang, (analyzer, _) in self._routes.items()
+                        if type(analyzer) is SentimentAnalyzer}  # not subclasses: they may override polarity_scores
 
     @property
     def languages(self) -> frozenset[str]:
@@ -76,13 +81,18 @@ class SentimentRouter:
         if route is None:
             return None
         analyzer, name = route
-        scores = analyzer.polarity_scores(text)
-        compound = float(scores["compound"])
+        fast = self._tuples.get(lang) or self._tuples.get(lang.lower())
+        if fast is not None:
+            neg, neu, pos, compound = fast.scores(text)
+        else:
+            scores = analyzer.polarity_scores(text)
+            compound, pos, neu, neg = (float(scores["compound"]), float(scores["pos"]), float(scores["neu"]),
+                                       float(scores["neg"]))
         return trusted(Sentiment, {
             "compound": compound,
-            "pos": float(scores["pos"]),
-            "neu": float(scores["neu"]),
-            "neg": float(scores["neg"]),
+            "pos": pos,
+            "neu": neu,
+            "neg": neg,
             "label": label_for(compound),
             "analyzer": name,
         })

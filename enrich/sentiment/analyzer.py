@@ -231,11 +231,15 @@ class SentimentAnalyzer:
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """VADER scores of ``text``: ``{"neg", "neu", "pos", "compound"}``, identical to vaderSentiment."""
+        neg, neu, pos, compound = self.scores(text)
+        return {"neg": neg, "neu": neu, "pos": pos, "compound": compound}
+
+    def scores(self, text: str) -> Scores:
+        """The same four numbers as a tuple ``(neg, neu, pos, compound)``, without building a dict."""
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         # Long texts bypass the cache: they rarely repeat and would make its memory unbounded.
-        neg, neu, pos, compound = (self._scores if len(text) <= CACHEABLE_CHARS else self._engine)(text)
-        return {"neg": neg, "neu": neu, "pos": pos, "compound": compound}
+        return (self._scores if len(text) <= CACHEABLE_CHARS else self._engine)(text)
 
     def _compute(self, text: str) -> Scores:
         if not text.isascii():

@@ -46,6 +46,20 @@ def test_english_analyzer_matches_reference_vader(router: SentimentRouter) -> No
     assert got.compound == pytest.approx(ref["compound"], abs=1e-4)
 
 
+@pytest.mark.parametrize("text", ["The app is not bad at all, but support was TERRIBLE!!", "", "meh", "Love it :)",
+                                  "kind of ok I guess", "배송이 너무 늦어요 but GREAT 😍"])
+def test_tuple_fast_path_equals_polarity_scores(text: str) -> None:
+    from enrich.sentiment import SentimentAnalyzer
+
+    plain = SentimentAnalyzer()
+    ref = plain.polarity_scores(text)
+    assert plain.scores(text) == (ref["neg"], ref["neu"], ref["pos"], ref["compound"])
+    got = SentimentRouter({"en": plain}).score(text, "EN")
+    assert got is not None
+    assert (got.neg, got.neu, got.pos, got.compound) == (ref["neg"], ref["neu"], ref["pos"], ref["compound"])
+    assert all(type(v) is float for v in (got.neg, got.neu, got.pos, got.compound))
+
+
 def test_pluggable_analyzers_and_names() -> None:
     fixed = _Fixed(-0.3)
     router = SentimentRouter({"FR": fixed})
