@@ -25,14 +25,16 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install -q -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@ && touch $(COMPILED)
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
+	@$(PY) -c "from enrich.language import language_backend as l; from enrich.sentiment import sentiment_backend as s; \
+	  print('language detection backend:', l(), '/ sentiment backend:', s())"
 
 $(COMPILED): $(STAMP) $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py
 	@if [ ! -e $@ ] || [ -n "$$(find $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py -newer $@)" ]; then \
 	  $(PY) setup.py -q build_ext --inplace; fi
 	@touch $@
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
-	@$(PY) -c "from enrich.language import language_backend; print('language detection backend:', language_backend())"
-	@$(PY) -c "from enrich.sentiment import sentiment_backend; print('sentiment backend:', sentiment_backend())"
+	@$(PY) -c "from enrich.language import language_backend as l; from enrich.sentiment import sentiment_backend as s; \
+	  print('language detection backend:', l(), '/ sentiment backend:', s())"
 
 install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 
