@@ -177,8 +177,10 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
 
     state = "compiled (mypyc)" if enrich.compiled() else f"pure Python ({enrich.fallback_reason() or 'not built'})"
     from enrich.language import language_backend
+    from enrich.sentiment import sentiment_backend
 
-    print(f"  enrich/ hot modules: {state}; language detection runs on: {language_backend()}")
+    print(f"  enrich/ hot modules: {state}; language id engine: {language_backend()}; "
+          f"sentiment engine: {sentiment_backend()}")
     print(f"  posts: {len(tagged)} sample mentions with distinct texts, watchlist: 11 sample + {N_TOPICS:,} "
           f"synthetic topics, reps: {reps} (CPU time, medians)")
     print(f"  reference vaderSentiment alone:        {ref:10,.0f} posts/s  ({1e6 / ref:5.1f} µs/post)")
@@ -202,6 +204,7 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
         "enrich_us_total": {"value": round(total_us, 1), "unit": "µs/post"},
         "enrich_compiled": {"value": 1 if enrich.compiled() else 0, "unit": "bool"},
         "enrich_lid_native": {"value": 1 if language_backend() == "native" else 0, "unit": "bool"},
+        "enrich_vader_native": {"value": 1 if sentiment_backend() == "native" else 0, "unit": "bool"},
     }
     for name, us in part.items():
         figures[f"enrich_us_{name}"] = {"value": round(us, 1), "unit": "µs/post"}

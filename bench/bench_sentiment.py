@@ -216,9 +216,11 @@ def run(quick: bool = False) -> dict[str, dict[str, float | str]]:
         "sentiment_cached_posts_per_s": {"value": round(cached_rate), "unit": "posts/s"},
     }
     import enrich
+    from enrich.sentiment import sentiment_backend
 
     compiled = "compiled (mypyc)" if enrich.compiled() else "pure Python"
-    print(f"sentiment benchmark: {repetitions} x {chunk_size} distinct posts per figure (median), ours {compiled}")
+    print(f"sentiment benchmark: {repetitions} x {chunk_size} distinct posts per figure (median), ours {compiled}, "
+          f"engine: {sentiment_backend()}")
     for name, figure in figures.items():
         print(f"  {name:<32} {figure['value']:>12} {figure['unit']}")
     return figures
