@@ -7,7 +7,7 @@ finds no words it knows and would call the post neutral with full confidence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from enrich._trusted import trusted
 from enrich.analyzer_protocol import Analyzer
@@ -30,6 +30,16 @@ def default_english_analyzer() -> Analyzer:
 
     analyzer: Analyzer = SentimentAnalyzer()
     return analyzer
+
+
+def _tuple_scores(analyzer: Analyzer) -> Callable[[str], tuple[float, float, float, float]] | None:
+    """Our VADER's ``scores`` (the same numbers as a tuple: no dict built and read back per post).
+
+    Only for the class itself: a subclass may override ``polarity_scores``.
+    """
+    from enrich.sentiment import SentimentAnalyzer
+
+    return analyzer.scores if type(analyzer) is SentimentAnalyzer else None
 
 
 def _analyzer_name(analyzer: Analyzer) -> str:
@@ -58,13 +68,9 @@ class SentimentRouter:
             if not callable(getattr(analyzer, "polarity_scores", None)):
                 raise TypeError(f"analyzer for {lang!r} has no polarity_scores(text) method")
         self._routes = {
-            lang.lower(): (analyzer, _analyzer_name(analyzer)) for lang, analyzer in analyzers.items()
+            lang.lower(): (analyzer, _analyzer_name(analyzer), _tuple_scores(analyzer))
+            for lang, analyzer in analyzers.items()
         }
-        # Our VADER also gives its scores as a tuple: no dict to build and read back per post.
-        from enrich.sentiment import SentimentAnalyzer
-
-        self._tuples = {lang: analyzer for lang, (analyzer, _) in self._routes.items()
-                        if type(analyzer) is SentimentAnalyzer}  # not subclasses: they may override polarity_scores
 
     @property
     def languages(self) -> frozenset[str]:
@@ -80,10 +86,9 @@ class SentimentRouter:
         route = self._routes.get(lang) or self._routes.get(lang.lower())
         if route is None:
             return None
-        analyzer, name = route
-        fast = self._tuples.get(lang) or self._tuples.get(lang.lower())
-        if fast is not None:
-            neg, neu, pos, compound = fast.scores(text)
+        analyzer, name, tuple_scores = route
+        if tuple_scores is not None:
+            neg, neu, pos, compound = tuple_scores(text)
         else:
             scores = analyzer.polarity_scores(text)
             compound, pos, neu, neg = (float(scores["compound"]), float(scores["pos"]), float(scores["neu"]),
