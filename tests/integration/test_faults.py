@@ -156,6 +156,9 @@ def test_sigkill_worker_mid_stream_loses_and_duplicates_nothing(kafka_settings: 
     try:
         log1 = tmp_path / "worker1.log"
         with worker_process(settings, log1) as proc:
+            # Feed only once the worker stores: started earlier, the whole feed can be in the topic before
+            # the worker has joined, and a fast enrich stage then drains it long before a third is stored.
+            wait_until(lambda: stored(backend.query)[0] > 0, 150, proc, log1, "the first mentions to be stored")
             feeder.start()
             # Kill once a third is stored while both stages hold uncommitted work: raw input not yet
             # acknowledged by enrich, and enriched output not yet committed by the sink.
