@@ -7,6 +7,7 @@ the text that is stored.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,9 +96,26 @@ class Enricher:
         ``enrich_us`` of each mention is the batch's time divided by its size. An exception from
         any component propagates and nothing is returned: callers that must isolate a bad post
         retry that batch with :meth:`enrich` per mention.
+
+        The cyclic garbage collector is paused for the call (and resumed even if it raises): the
+        batch allocates thousands of small containers that all stay alive until it returns and
+        form no cycles, so every collection the allocations would trigger meanwhile walks them
+        for nothing (about 6% of the call). Nothing is lost: cycles made meanwhile, if any, are
+        found by the next collection after it.
         """
         if not raws:
             return []
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return self._enrich_many(raws, enriched_at, ingested_at)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _enrich_many(self, raws: Sequence[RawMention], enriched_at: datetime,
+                     ingested_at: datetime | None) -> list[EnrichedMention]:
         t0 = perf_counter_ns()
         redact, detect, fields, match = self.redactor.redact, self.detector.detect, self.fields, self.matcher.match
         score, tag, decide = self.scorer.score, self.tagger.tag, self.prioritizer.decide

@@ -225,3 +225,35 @@ def test_urls_in_text_equals_the_plain_regex(text: str) -> None:
     from enrich.matching.fields import _TRAILING_PUNCT, urls_in_text
 
     assert urls_in_text(text) == [m.group().rstrip(_TRAILING_PUNCT) for m in _OLD_URL_RE.finditer(text)]
+
+
+def test_enrich_many_pauses_the_collector_and_always_resumes_it(enricher: Enricher) -> None:
+    import gc
+    from dataclasses import replace
+
+    raws = _sample(3)
+    seen: list[bool] = []
+    real = enricher.tagger
+
+    class Spy:
+        def tag(self, text: str, lang: str) -> list[str]:
+            seen.append(gc.isenabled())
+            return real.tag(text, lang)
+
+    class Broken:
+        def tag(self, text: str, lang: str) -> list[str]:
+            raise RuntimeError("boom")
+
+    assert gc.isenabled()
+    spied = replace(enricher, tagger=Spy())
+    assert len(spied.enrich_many(raws, NOW)) == 3
+    assert seen == [False, False, False] and gc.isenabled()
+    with pytest.raises(RuntimeError):
+        replace(enricher, tagger=Broken()).enrich_many(raws, NOW)
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        spied.enrich_many(raws, NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
