@@ -257,3 +257,20 @@ def test_enrich_many_pauses_the_collector_and_always_resumes_it(enricher: Enrich
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_every_raw_field_reaches_the_enriched_mention(enricher: Enricher) -> None:
+    # Enricher._build lists the raw fields one by one (a dict literal is the fast path): a field
+    # added to RawMention and not to that list would silently get its default here.
+    raw = _raw(url="https://acme.example/p/1", lang="en", country="KR", reply_to_id="r1", quote_of_id="q1",
+               repost_of_id="p1", source_tags=["t"], extras={"rating": 4}, schema_version=1,
+               author={"id": "a1", "handle": "ann", "name": "Ann", "followers": 10, "verified": True},
+               engagement={"likes": 1, "replies": 2, "reposts": 3, "quotes": 4, "views": 5})
+    unset = [name for name, field in RawMention.model_fields.items()
+             if name != "schema_version" and getattr(raw, name) == field.get_default(call_default_factory=True)]
+    assert unset == [], "give these fields a non-default value in this test"
+    for got in (enricher.enrich(raw, NOW), enricher.enrich_many([raw], NOW)[0]):
+        for name in RawMention.model_fields:
+            if name not in ("text", "author"):  # redacted / id possibly hashed
+                assert getattr(got, name) == getattr(raw, name), name
+        assert list(got.__dict__) == list(EnrichedMention.model_fields)
