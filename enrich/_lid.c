@@ -1269,11 +1269,175 @@ static PyTypeObject LidModelType = {
     .tp_members = LidModel_members,
 };
 
+/* ---- strip_markup: enrich.language.strip_social_markup, exactly ------------------------------
+ *
+ * The Python version: when "http", "www.", "@", "#" or "[" occurs in the text (case-sensitive),
+ * every match of
+ *     (?=[hw@#\[])(?:(?:https?://|www\.)\S+|@(?<![\w@]@)\w+|#(?<![\w#]#)\w+|\[(?:email|phone|card|rrn)\])
+ * (re.IGNORECASE) is replaced by a space, left to right without overlaps as re.sub does; then
+ * " ".join(text.split()). Python's re on str: \w is Py_UNICODE_ISALNUM or "_", \s (and str.split)
+ * Py_UNICODE_ISSPACE; an IGNORECASE literal matches a character whose simple lower case is the
+ * literal, plus sre's extra equivalences for these letters: "s" ~ U+017F (long s), "i" ~ U+0130
+ * and U+0131 (dotted capital I, dotless i). tests/unit/test_enrich_fast_paths.py compares the two
+ * on generated texts.
+ */
+
+static inline int
+mk_word(Py_UCS4 c)
+{
+    return c == '_' || Py_UNICODE_ISALNUM(c);
+}
+
+/* Does c match the lower-case ASCII letter (or other character) lit under re.IGNORECASE? */
+static inline int
+mk_ci(Py_UCS4 c, Py_UCS4 lit)
+{
+    if (c == lit)
+        return 1;
+    if (c < 128)
+        return c >= 'A' && c <= 'Z' && c + 32 == lit;
+    if (lit == 's' && c == 0x17F)
+        return 1;
+    if (lit == 'i' && (c == 0x130 || c == 0x131))
+        return 1;
+    return Py_UNICODE_TOLOWER(c) == lit;
+}
+
+/* Length of the ASCII literal lit matched case-insensitively at text[i], or 0. */
+static Py_ssize_t
+mk_lit(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, const char *lit)
+{
+    Py_ssize_t k = 0;
+    for (; lit[k]; k++) {
+        if (i + k >= n)
+            return 0;
+        Py_UCS4 c = PyUnicode_READ(kind, data, i + k);
+        Py_UCS4 l = (Py_UCS4)(unsigned char)lit[k];
+        if (l >= 'a' && l <= 'z' ? !mk_ci(c, l) : c != l)
+            return 0;
+    }
+    return k;
+}
+
+/* End of the markup match starting at i, or -1 when none starts there. */
+static Py_ssize_t
+mk_match(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+{
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c == '@' || c == '#') {
+        if (i > 0) {
+            Py_UCS4 b = PyUnicode_READ(kind, data, i - 1);
+            if (b == c || mk_word(b))
+                return -1;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < n && mk_word(PyUnicode_READ(kind, data, j)))
+            j++;
+        return j > i + 1 ? j : -1;
+    }
+    if (c == '[') {
+        static const char *tokens[] = {"[email]", "[phone]", "[card]", "[rrn]"};
+        for (int t = 0; t < 4; t++) {
+            Py_ssize_t k = mk_lit(kind, data, n, i, tokens[t]);
+            if (k)
+                return i + k;
+        }
+        return -1;
+    }
+    Py_ssize_t k = 0;
+    if (c == 'h' || c == 'H') {
+        if (mk_lit(kind, data, n, i, "http")) {
+            k = mk_lit(kind, data, n, i + 4, "://") ? 7 : 0;
+            if (!k && mk_lit(kind, data, n, i + 4, "s://"))
+                k = 8;
+        }
+    }
+    else if (c == 'w' || c == 'W') {
+        k = mk_lit(kind, data, n, i, "www.");
+    }
+    if (!k)
+        return -1;
+    Py_ssize_t j = i + k;
+    while (j < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)))
+        j++;
+    return j > i + k ? j : -1;
+}
+
+/* Does the exact (case-sensitive) ASCII needle occur at text[i]? */
+static inline int
+mk_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, const char *needle)
+{
+    for (Py_ssize_t k = 0; needle[k]; k++) {
+        if (i + k >= n || PyUnicode_READ(kind, data, i + k) != (Py_UCS4)(unsigned char)needle[k])
+            return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+lid_strip_markup(PyObject *module, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "strip_markup() takes a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(arg) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    /* The Python version's precheck, as written: "http" in text or "www." in text or ... */
+    int markup = 0;
+    for (Py_ssize_t i = 0; i < n && !markup; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        markup = c == '@' || c == '#' || c == '[' || (c == 'h' && mk_at(kind, data, n, i, "http"))
+                 || (c == 'w' && mk_at(kind, data, n, i, "www."));
+    }
+    Py_UCS4 *out = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_UCS4));
+    if (out == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t len = 0;
+    int pending_space = 0; /* a whitespace run (or a removed match) since the last kept character */
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (markup && (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == '@' || c == '#' || c == '[')) {
+            Py_ssize_t end = mk_match(kind, data, n, i);
+            if (end >= 0) {
+                pending_space = 1;
+                i = end;
+                continue;
+            }
+        }
+        if (Py_UNICODE_ISSPACE(c)) {
+            pending_space = 1;
+        }
+        else {
+            if (pending_space && len > 0)
+                out[len++] = ' ';
+            pending_space = 0;
+            out[len++] = c;
+        }
+        i++;
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, len);
+    PyMem_Free(out);
+    return result;
+}
+
+static PyMethodDef lid_functions[] = {
+    {"strip_markup", (PyCFunction)lid_strip_markup, METH_O,
+     "strip_markup(text: str) -> str\n\n"
+     "enrich.language.strip_social_markup in C: URLs, @handles, #hashtags and redaction tokens\n"
+     "removed, whitespace squeezed; the same string."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef lid_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "enrich._lid",
     .m_doc = "Native inference for fastText language-id models (a port of fastText's predict path).",
     .m_size = -1,
+    .m_methods = lid_functions,
 };
 
 PyMODINIT_FUNC

@@ -330,3 +330,47 @@ def test_detector_uses_native_backend() -> None:
 
     assert language_backend() == "native"
     assert LanguageDetector().backend == "native"
+
+
+# -- strip_markup: strip_social_markup in C ----------------------------------------------------------
+
+# Characters that matter to the markup regex and to str.split(): its literals in both cases, the
+# characters re.IGNORECASE also equates with them (long s, dotted/dotless i), word and non-word
+# characters (digits of other scripts, marks, "_"), and whitespace str.isspace() knows beyond ASCII.
+_MARKUP_ALPHABET = list("hHtTpPsSwW:/.@#[]_eEmMaAiIlLoOnNcCrRdD xy9é한") + [
+    "\u017f", "\u0130", "\u0131", "\u212a", "\u0663", "\u0301", "\u00a0", "\u3000", "\u2028", "\x1c", "\t", "\n",
+    "\U0001f600",
+]
+_MARKUP_PIECES = ["http", "https://", "HTTP://", "www.", "WWW.", "[email]", "[PHONE]", "[card]", "[rrn]",
+                  "[emaıl]", "@", "#", "@@", "##", "a@b", "ſ://"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_MARKUP_ALPHABET), st.sampled_from(_MARKUP_PIECES)), max_size=40)
+       .map("".join))
+def test_strip_markup_equals_strip_social_markup(text: str) -> None:
+    assert _lid.strip_markup(text) == strip_social_markup(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=80))
+def test_strip_markup_equals_strip_social_markup_on_any_text(text: str) -> None:
+    assert _lid.strip_markup(text) == strip_social_markup(text)
+
+
+def test_strip_markup_on_sample_texts_and_edges() -> None:
+    root = Path(__file__).resolve().parents[2]
+    texts = [json.loads(line)["text"] for line in (root / "data" / "sample_mentions.jsonl").read_text().splitlines()
+             if line.strip()]
+    texts += ["", " ", "http", "https://", "https:// x", "@", "#", "[email", "x" * 10_000 + " https://a.b/" * 50,
+              "\ud800 @x"]
+    for text in texts:
+        assert _lid.strip_markup(text) == strip_social_markup(text), text
+    with pytest.raises(TypeError):
+        _lid.strip_markup(b"bytes")  # type: ignore[arg-type]
+
+
+def test_detector_strips_natively() -> None:
+    from enrich.language import LanguageDetector
+
+    assert LanguageDetector()._strip is _lid.strip_markup
