@@ -1424,11 +1424,87 @@ lid_strip_markup(PyObject *module, PyObject *arg)
     return result;
 }
 
+/* ---- script_counts: the counts behind LanguageDetector._by_script ----------------------------
+ *
+ * script_counts(ranges, text) with ranges a tuple of tuples of (first, last) code points, one
+ * tuple per routed script (enrich.language._SCRIPT_CHARS, in order). Returns None when no
+ * character of any script occurs, else (index of the script of the first such character, how many
+ * characters of that script the text has, how many letters it has). "Letters" are what the regex
+ * [^\W\d_] matches in Python: Py_UNICODE_ISALNUM, not Py_UNICODE_ISDECIMAL, not "_".
+ */
+
+#define SC_MAX_RANGES 64
+
+static PyObject *
+lid_script_counts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "script_counts(ranges: tuple, text: str) takes two arguments");
+        return NULL;
+    }
+    PyObject *scripts = args[0], *text = args[1];
+    Py_UCS4 lo[SC_MAX_RANGES], hi[SC_MAX_RANGES];
+    int owner[SC_MAX_RANGES];
+    int nranges = 0;
+    Py_UCS4 lowest = 0x110000;
+    for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(scripts); s++) {
+        PyObject *ranges = PyTuple_GET_ITEM(scripts, s);
+        if (!PyTuple_Check(ranges)) {
+            PyErr_SetString(PyExc_TypeError, "script_counts(): each script is a tuple of (first, last) pairs");
+            return NULL;
+        }
+        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(ranges); r++) {
+            PyObject *pair = PyTuple_GET_ITEM(ranges, r);
+            if (nranges == SC_MAX_RANGES) {
+                PyErr_SetString(PyExc_ValueError, "script_counts(): too many ranges");
+                return NULL;
+            }
+            unsigned int first, last;
+            if (!PyTuple_Check(pair) || !PyArg_ParseTuple(pair, "II", &first, &last))
+                return PyErr_Occurred() ? NULL : (PyErr_SetString(PyExc_TypeError, "bad range"), NULL);
+            lo[nranges] = first;
+            hi[nranges] = last;
+            owner[nranges] = (int)s;
+            nranges++;
+            if (first < lowest)
+                lowest = first;
+        }
+    }
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int script = -1;
+    Py_ssize_t in_script = 0, letters = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c != '_' && Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c))
+            letters++;
+        if (c < lowest)
+            continue; /* below every routed script */
+        for (int r = 0; r < nranges; r++) {
+            if (c >= lo[r] && c <= hi[r] && (script < 0 || owner[r] == script)) {
+                if (script < 0)
+                    script = owner[r];
+                in_script++;
+                break;
+            }
+        }
+    }
+    if (script < 0)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(inn)", script, in_script, letters);
+}
+
 static PyMethodDef lid_functions[] = {
     {"strip_markup", (PyCFunction)lid_strip_markup, METH_O,
      "strip_markup(text: str) -> str\n\n"
      "enrich.language.strip_social_markup in C: URLs, @handles, #hashtags and redaction tokens\n"
      "removed, whitespace squeezed; the same string."},
+    {"script_counts", (PyCFunction)(void (*)(void))lid_script_counts, METH_FASTCALL,
+     "script_counts(ranges: tuple, text: str) -> tuple[int, int, int] | None\n\n"
+     "(script index of the first routed-script character, characters of that script, letters)."},
     {NULL, NULL, 0, NULL},
 };
 

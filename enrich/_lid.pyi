@@ -15,3 +15,6 @@ class Model:
 
 def strip_markup(text: str, /) -> str:
     """``enrich.language.strip_social_markup(text)``, computed natively (the same string)."""
+
+def script_counts(ranges: tuple[tuple[tuple[int, int], ...], ...], text: str, /) -> tuple[int, int, int] | None:
+    """``enrich.language.script_counts(text)`` for the scripts ``ranges`` (code point ranges per script)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from enrich._trusted import trusted
@@ -49,6 +50,11 @@ _SCRIPT_CHARS: tuple[tuple[str, str], ...] = (
 # collecting every character).
 _SCRIPT_LANGS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (lang, re.compile(f"[{chars}]"), re.compile(f"[{chars}]+")) for lang, chars in _SCRIPT_CHARS
+)
+# The same ranges as numbers, for enrich._lid.script_counts.
+_SCRIPT_RANGES: tuple[tuple[tuple[int, int], ...], ...] = tuple(
+    tuple((int(a, 16), int(b, 16)) for a, b in re.findall(r"\\u([0-9a-f]{4})-\\u([0-9a-f]{4})", chars))
+    for _, chars in _SCRIPT_CHARS
 )
 _ANY_ROUTED_SCRIPT = re.compile("[" + "".join(chars for _, chars in _SCRIPT_CHARS) + "]")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -143,6 +149,31 @@ def _load_strip() -> Callable[[str], str]:
     return strip
 
 
+def script_counts(text: str) -> tuple[int, int, int] | None:
+    """(index in the routed scripts of the first routed-script character, characters of that script,
+    letters), or None when no routed script occurs. What script routing decides on."""
+    first = _ANY_ROUTED_SCRIPT.search(text)
+    if first is None:
+        return None
+    char = first.group()
+    index = next(i for i, (_, one, _) in enumerate(_SCRIPT_LANGS) if one.match(char))
+    return index, _count(_SCRIPT_LANGS[index][2], text), _count(_LETTERS, text)
+
+
+def _load_script_counts() -> Callable[[str], tuple[int, int, int] | None]:
+    """:func:`script_counts`, from ``enrich._lid`` when that is usable (same result, faster)."""
+    from enrich._compiled import native_unavailable
+
+    if native_unavailable("enrich._lid") is not None:
+        return script_counts
+    try:
+        from enrich import _lid
+    except ImportError:
+        return script_counts
+    counts: Callable[[str], tuple[int, int, int] | None] = partial(_lid.script_counts, _SCRIPT_RANGES)
+    return counts
+
+
 def _load_fasttext_predict() -> Callable[[str], tuple[str, float]]:
     """``predict(line) -> (label, probability)`` of the top language, for one line of text.
 
@@ -190,6 +221,7 @@ class LanguageDetector:
         self.config = config or LanguageConfig()
         self._predict = _load_predict()
         self._strip = _load_strip()  # strip_social_markup, native when enrich._lid is usable
+        self._script_counts = _load_script_counts()  # likewise script_counts
         self.backend = language_backend()  # "native" or "fasttext-predict"
         # "At least min_letters letters" as one regex search instead of counting them all.
         self._enough_letters = re.compile(r"(?:[^\W\d_].*?){" + str(self.config.min_letters) + "}", re.DOTALL)
@@ -229,13 +261,13 @@ class LanguageDetector:
         return _guess(lang, round(confidence, 4), "fasttext")
 
     def _by_script(self, cleaned: str) -> LanguageGuess | None:
-        first = _ANY_ROUTED_SCRIPT.search(cleaned)
-        if first is None:
+        counts = self._script_counts(cleaned)
+        if counts is None:
             return None
         # Posts mixing two routed scripts are rare; the first one found is the one counted.
-        char = first.group()
-        lang, runs = next((lang, runs) for lang, one, runs in _SCRIPT_LANGS if one.match(char))
-        share = _count(runs, cleaned) / max(_count(_LETTERS, cleaned), 1)
+        index, in_script, letters = counts
+        lang = _SCRIPT_CHARS[index][0]
+        share = in_script / max(letters, 1)
         if share < self.config.script_share:
             return None
         # A script is near-proof of the language; mixed-script posts are less certain.

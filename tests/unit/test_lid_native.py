@@ -374,3 +374,43 @@ def test_detector_strips_natively() -> None:
     from enrich.language import LanguageDetector
 
     assert LanguageDetector()._strip is _lid.strip_markup
+
+
+# -- script_counts: the counts of script routing in C ------------------------------------------------
+
+def test_script_ranges_are_the_script_classes() -> None:
+    from enrich.language import _SCRIPT_LANGS, _SCRIPT_RANGES
+
+    for (_, one, _), ranges in zip(_SCRIPT_LANGS, _SCRIPT_RANGES, strict=True):
+        in_ranges = {c for first, last in ranges for c in range(first, last + 1)}
+        assert in_ranges == {c for c in range(0x110000) if one.match(chr(c))}
+
+
+_SCRIPT_ALPHABET = list("ab_1 .") + ["한", "ㄱ", "\u1100", "か", "カ", "ｶ", "ไ", "Γ", "ά", "ა", "Ա", "漢", "é", "٣",
+                                      "\u0301", "\u00b2", "Ⅻ", "\U0001d400", "\u0e50", "\u1f00"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_SCRIPT_ALPHABET), max_size=30).map("".join))
+def test_script_counts_equal_the_regex_version(text: str) -> None:
+    from enrich.language import _SCRIPT_RANGES, script_counts
+
+    assert _lid.script_counts(_SCRIPT_RANGES, text) == script_counts(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=60))
+def test_script_counts_equal_the_regex_version_on_any_text(text: str) -> None:
+    from enrich.language import _SCRIPT_RANGES, script_counts
+
+    assert _lid.script_counts(_SCRIPT_RANGES, text) == script_counts(text)
+
+
+def test_script_counts_rejects_bad_arguments() -> None:
+    with pytest.raises(TypeError):
+        _lid.script_counts("text", ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _lid.script_counts(((("a", 2),),), "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        _lid.script_counts(tuple(((1, 2),) for _ in range(65)), "x")
+    assert _lid.script_counts((), "abc") is None
