@@ -13,6 +13,7 @@ from importlib import resources
 
 import ahocorasick
 
+from enrich.intent.prefilter import first_chars
 from enrich.intent.rules_model import ANY_LANGUAGE, RuleFile, parse_rule_files
 
 __all__ = ["IntentTagger", "INTENTS", "CRISIS_KINDS"]
@@ -39,7 +40,8 @@ class _PhraseHit:
 @dataclass(frozen=True)
 class _CompiledRules:
     automaton: ahocorasick.Automaton | None
-    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # (tag, regex, the characters its matches start with or None: see enrich.intent.prefilter)
+    patterns: tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]
 
 
 def _is_ascii_word_edge(ch: str) -> bool:
@@ -63,7 +65,7 @@ def _phrase_hit(phrase: str, tag: str, veto: bool) -> tuple[str, _PhraseHit]:
 
 def _compile(files: Iterable[RuleFile]) -> _CompiledRules:
     by_key: dict[str, list[_PhraseHit]] = {}
-    patterns: list[tuple[str, re.Pattern[str]]] = []
+    patterns: list[tuple[str, re.Pattern[str], tuple[str, ...] | None]] = []
     for rule_file in files:
         for rule in rule_file.rules:
             for phrase in rule.phrases:
@@ -74,7 +76,9 @@ def _compile(files: Iterable[RuleFile]) -> _CompiledRules:
                 by_key.setdefault(key, []).append(hit)
             if rule.patterns:
                 joined = "|".join(f"(?:{p})" for p in rule.patterns)
-                patterns.append((rule.tag, re.compile(joined, re.IGNORECASE)))
+                pattern = re.compile(joined, re.IGNORECASE)
+                first = first_chars(pattern)
+                patterns.append((rule.tag, pattern, tuple(sorted(first)) if first is not None else None))
     automaton: ahocorasick.Automaton | None = None
     if by_key:
         automaton = ahocorasick.Automaton()
@@ -161,6 +165,15 @@ class IntentTagger:
                     if hit.right_boundary and end < last and _is_ascii_word_edge(folded[end + 1]):
                         continue
                     (vetoed if hit.veto else hits).add(hit.tag)
-        for tag, pattern in rules.patterns:
-            if tag not in hits and pattern.search(folded):
+        for tag, pattern, first in rules.patterns:
+            if tag in hits or (first is not None and not _contains_any(folded, first)):
+                continue
+            if pattern.search(folded):
                 hits.add(tag)
+
+
+def _contains_any(text: str, chars: tuple[str, ...]) -> bool:
+    for char in chars:
+        if char in text:
+            return True
+    return False
