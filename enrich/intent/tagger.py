@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-import ahocorasick
-
+from enrich.aho import Finder, finder
 from enrich.intent.prefilter import first_chars
 from enrich.intent.rules_model import ANY_LANGUAGE, RuleFile, parse_rule_files
 
@@ -39,7 +38,7 @@ class _PhraseHit:
 
 @dataclass(frozen=True)
 class _CompiledRules:
-    automaton: ahocorasick.Automaton | None
+    find: Finder | None  # all phrase occurrences: (end, hits of the phrase)
     # (tag, regex, the characters its matches start with or None: see enrich.intent.prefilter)
     patterns: tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]
 
@@ -79,13 +78,8 @@ def _compile(files: Iterable[RuleFile]) -> _CompiledRules:
                 pattern = re.compile(joined, re.IGNORECASE)
                 first = first_chars(pattern)
                 patterns.append((rule.tag, pattern, tuple(sorted(first)) if first is not None else None))
-    automaton: ahocorasick.Automaton | None = None
-    if by_key:
-        automaton = ahocorasick.Automaton()
-        for key, hits in by_key.items():
-            automaton.add_word(key, tuple(hits))
-        automaton.make_automaton()
-    return _CompiledRules(automaton, tuple(patterns))
+    find = finder((key, tuple(hits)) for key, hits in by_key.items())
+    return _CompiledRules(find, tuple(patterns))
 
 
 def _sort_key(tag: str) -> tuple[int, str]:
@@ -155,9 +149,9 @@ class IntentTagger:
 
     @staticmethod
     def _scan(rules: _CompiledRules, folded: str, hits: set[str], vetoed: set[str]) -> None:
-        if rules.automaton is not None:
+        if rules.find is not None:
             last = len(folded) - 1
-            for end, phrase_hits in rules.automaton.iter(folded):
+            for end, phrase_hits in rules.find(folded):
                 for hit in phrase_hits:
                     start = end - hit.length + 1
                     if hit.left_boundary and start > 0 and _is_ascii_word_edge(folded[start - 1]):

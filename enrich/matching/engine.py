@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 from typing import Any, Final
 
-import ahocorasick
-
+from enrich.aho import Finder, finder
 from enrich.matching.fields import (
     SELECTIVE_FIELDS,
     FieldAnchorIndex,
@@ -408,13 +407,7 @@ class Engine:
         self._field_index = FieldAnchorIndex(self._by_field)
         self._has_field_anchors = bool(self._field_index)
         self._always = tuple(always)
-        self._automaton: Any = None
-        if keys:
-            automaton = ahocorasick.Automaton()
-            for key, index in keys.items():
-                automaton.add_word(key, index)
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._find: Finder | None = finder(keys.items())  # enrich._aho, or pyahocorasick
 
     def _boundary_flags(self, keys: dict[str, int]) -> list[int]:
         """Per key: 1 if every term using it needs a word boundary before the key, 2 after it.
@@ -446,11 +439,12 @@ class Engine:
         """Fold and scan a post; return its state and the sorted indices of candidate queries."""
         ft = FoldedText(text)
         hits: dict[int, list[int]] = {}
-        if self._automaton is not None:
+        find = self._find
+        if find is not None:
             f = ft.folded
             last = len(f) - 1
             bounds, key_len, glue = self._key_bounds, self._key_len, GLUE
-            for end, index in self._automaton.iter(f):
+            for end, index in find(f):
                 flag = bounds[index]
                 if flag:
                     if flag & 1:
