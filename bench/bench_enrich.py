@@ -60,17 +60,18 @@ def build_enricher(n_topics: int = N_TOPICS, watchlist: Any = None, trust_hint: 
     from enrich.enricher import Enricher
     from enrich.intent import IntentTagger
     from enrich.language import LanguageConfig, LanguageDetector
-    from enrich.matching import WatchlistMatcher, mention_fields
+    from enrich.matching import WatchlistMatcher, fields_for
     from enrich.multilingual import SentimentRouter
     from enrich.priority import Prioritizer, PriorityConfig
     from enrich.privacy import PrivacyConfig, Redactor
 
     if watchlist is None:
         watchlist = load_watchlist(n_topics)
-    return Enricher(matcher=WatchlistMatcher(watchlist), scorer=SentimentRouter(),
+    matcher = WatchlistMatcher(watchlist)
+    return Enricher(matcher=matcher, scorer=SentimentRouter(),
                     detector=LanguageDetector(LanguageConfig(trust_hint=trust_hint)),
                     tagger=IntentTagger.default(), prioritizer=Prioritizer(PriorityConfig()),
-                    redactor=Redactor(PrivacyConfig()), fields=mention_fields)
+                    redactor=Redactor(PrivacyConfig()), fields=fields_for(matcher.field_names))
 
 
 def load_posts() -> list[RawMention]:

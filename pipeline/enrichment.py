@@ -17,7 +17,7 @@ class EnricherHolder:
     def __init__(self, settings: Settings) -> None:
         from enrich.intent import IntentTagger
         from enrich.language import LanguageDetector
-        from enrich.matching import mention_fields
+        from enrich.matching import fields_for
         from enrich.multilingual import SentimentRouter
         from enrich.priority import Prioritizer, PriorityConfig
         from enrich.privacy import PrivacyConfig, Redactor
@@ -39,7 +39,7 @@ class EnricherHolder:
                                           hash_key=key))
         self.current = Enricher(matcher=matcher, scorer=SentimentRouter(), detector=LanguageDetector(),
                                 tagger=tagger, prioritizer=Prioritizer(PriorityConfig()), redactor=redactor,
-                                fields=mention_fields)
+                                fields=fields_for(matcher.field_names))
 
     def __call__(self) -> Enricher:
         return self.current
@@ -49,8 +49,10 @@ class EnricherHolder:
         matcher = self.source.maybe_reload()
         if matcher is None:
             return False
+        from enrich.matching import fields_for
+
         self.current = Enricher(matcher=matcher, scorer=self.current.scorer, detector=self.current.detector,
                                 tagger=self.current.tagger, prioritizer=self.current.prioritizer,
-                                redactor=self.current.redactor, fields=self.current.fields)
+                                redactor=self.current.redactor, fields=fields_for(matcher.field_names))  # what the new watchlist reads
         log.info("watchlist reloaded")
         return True

@@ -12,7 +12,7 @@ See docs/query-language.md and docs/watchlists.md.
 """
 
 from enrich.matching.errors import MatchingError, QuerySyntaxError, WatchlistError
-from enrich.matching.fields import mention_fields, normalize_fields
+from enrich.matching.fields import fields_for, mention_fields, normalize_fields
 from enrich.matching.matcher import WatchlistMatcher
 from enrich.matching.normalize import FoldedText, fold
 from enrich.matching.parser import parse_query
@@ -21,6 +21,6 @@ from enrich.matching.watchlist import Topic, TopicGroup, Watchlist, parse_watchl
 
 __all__ = [
     "FoldedText", "MatchingError", "Query", "QuerySyntaxError", "Topic", "TopicGroup", "Watchlist",
-    "WatchlistError", "WatchlistMatcher", "compile_query", "fold", "mention_fields", "normalize_fields",
+    "WatchlistError", "WatchlistMatcher", "compile_query", "fields_for", "fold", "mention_fields", "normalize_fields",
     "parse_query", "parse_watchlist",
 ]

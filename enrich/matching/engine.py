@@ -372,12 +372,34 @@ class CompiledQuery:
         return terms, sorted(spans) if len(spans) > 1 else list(spans)
 
 
+def field_names(node: Node) -> frozenset[str]:
+    """Names of the fields ``node`` reads (negated parts included)."""
+    if isinstance(node, Field | Range):
+        return frozenset([node.name])
+    if isinstance(node, And | Or):
+        children: Sequence[Node] = node.children
+    elif isinstance(node, Not):
+        children = (node.positive, node.negative)
+    elif isinstance(node, Near):
+        children = (node.left, node.right)
+    elif isinstance(node, Proximity):
+        children = node.operands
+    else:
+        return frozenset()
+    names: set[str] = set()
+    for child in children:
+        names |= field_names(child)
+    return frozenset(names)
+
+
 class Engine:
     """Matches posts against many queries at once (see module docstring)."""
 
     def __init__(self, nodes: Sequence[Node]) -> None:
         compiler = _Compiler()
         self.queries = [CompiledQuery(n, compiler) for n in nodes]
+        # Every field some query reads: the others need not be computed for a post.
+        self.field_names: frozenset[str] = frozenset().union(*(field_names(n) for n in nodes))
         self.terms = list(compiler.terms.values())
         keys: dict[str, int] = {}
         for term in self.terms:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -456,28 +456,37 @@ def field_predicate(node: Field | Range) -> Predicate:
     return linked
 
 
-def mention_fields(mention: RawMention, lang: str | None = None) -> dict[str, Any]:
-    """Fields dict of a mention for field operators; ``lang`` (e.g. a detected language) wins if given."""
+def mention_fields(mention: RawMention, lang: str | None = None,
+                   names: frozenset[str] | None = None) -> dict[str, Any]:
+    """Fields dict of a mention for field operators; ``lang`` (e.g. a detected language) wins if given.
+
+    ``names``: the fields the watchlist reads (``WatchlistMatcher.field_names``); the derived ones
+    that cost something to compute (``continent``, ``site``, ``links``, ``rating``) are left out
+    when not among them. None computes every field.
+    """
     fields: dict[str, Any] = {"platform": mention.platform}
     language = lang or mention.lang
     if language:
         fields["lang"] = language
     if mention.country:
         fields["country"] = mention.country
-        continent = _country_continent(mention.country)
-        if continent:
-            fields["continent"] = continent
+        if names is None or "continent" in names:
+            continent = _country_continent(mention.country)
+            if continent:
+                fields["continent"] = continent
     if mention.url:
         fields["url"] = mention.url
-        fields["site"] = url_host(mention.url)
-    links = urls_in_text(mention.text)
+        if names is None or "site" in names:
+            fields["site"] = url_host(mention.url)
     extras = mention.extras
-    if extras:
-        for extra in ("links", "urls", "expanded_urls"):
-            value = extras.get(extra)
-            if isinstance(value, list):
-                links.extend(str(v) for v in value)
-    fields["links"] = links
+    if names is None or "links" in names:
+        links = urls_in_text(mention.text)
+        if extras:
+            for extra in ("links", "urls", "expanded_urls"):
+                value = extras.get(extra)
+                if isinstance(value, list):
+                    links.extend(str(v) for v in value)
+        fields["links"] = links
     author = mention.author
     if author.handle:
         fields["author"] = author.handle.lstrip("@")
@@ -491,8 +500,13 @@ def mention_fields(mention: RawMention, lang: str | None = None) -> dict[str, An
         fields["engagementType"] = "quote"
     elif mention.reply_to_id:
         fields["engagementType"] = "reply"
-    if extras:
+    if extras and (names is None or "rating" in names):
         rating = _number(extras.get("rating"))
         if rating is not None:
             fields["rating"] = rating
     return fields
+
+
+def fields_for(names: frozenset[str] | None) -> Callable[..., dict[str, Any]]:
+    """:func:`mention_fields` computing only ``names`` (e.g. ``fields_for(matcher.field_names)``)."""
+    return partial(mention_fields, names=names)

@@ -44,6 +44,11 @@ class WatchlistMatcher:
         return [self._topics[qi].id for qi in matched]
 
     @property
+    def field_names(self) -> frozenset[str]:
+        """The fields (``site``, ``lang``, ...) some enabled topic's query reads."""
+        return self._engine.field_names
+
+    @property
     def stats(self) -> dict[str, int]:
         """Size of the prefilter: topics, distinct terms, automaton keys, always-evaluated topics."""
         return {

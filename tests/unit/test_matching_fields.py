@@ -81,3 +81,67 @@ def test_field_prefilter_agrees_with_field_predicates(query: str) -> None:
     results = [compiled.matches("text", f) for f in FIELD_DICTS]
     assert results == [predicate(FieldView(f)) for f in FIELD_DICTS]
     assert any(results)
+
+
+def test_field_names_are_every_field_a_query_reads() -> None:
+    from enrich.matching import WatchlistMatcher, parse_watchlist
+
+    watchlist = parse_watchlist("""
+topics:
+  - id: a
+    name: A
+    group: brand
+    query: 'acme AND NOT (site:example.com OR links:bad.example) AND authorFollowers:[10 TO *]'
+  - id: b
+    name: B
+    group: brand
+    query: '(beta NEAR/2 gamma) AND (continent:europe OR rating:[4 TO 5])'
+  - id: c
+    name: C
+    group: brand
+    terms: [gamma]
+""", "test")
+    assert WatchlistMatcher(watchlist).field_names == {"site", "links", "authorFollowers", "continent", "rating"}
+
+
+def test_fields_left_out_change_no_match() -> None:
+    """Matching with only the fields the watchlist reads gives what matching with all of them gives."""
+    import json
+    from pathlib import Path
+
+    from enrich.matching import WatchlistMatcher, fields_for, parse_watchlist
+
+    root = Path(__file__).resolve().parents[2]
+    watchlist = parse_watchlist("""
+topics:
+  - id: site
+    name: S
+    group: brand
+    query: 'site:x.com AND (acme OR coffee)'
+  - id: links
+    name: L
+    group: brand
+    query: 'links:acmecoffee.com OR links:nimbus.tech'
+  - id: continent
+    name: C
+    group: brand
+    query: 'continent:asia AND (coffee OR 커피)'
+  - id: plain
+    name: P
+    group: brand
+    terms: [acme, coffee, 커피]
+""", "test")
+    everything = WatchlistMatcher(watchlist)
+    only_lang = WatchlistMatcher(parse_watchlist("topics:\n  - {id: k, name: K, group: brand, query: 'lang:ko AND 커피'}\n", "t"))
+    lines = (root / "data" / "sample_mentions.jsonl").read_text().splitlines()[:800]
+    mentions = [RawMention.model_validate(json.loads(line)) for line in lines]
+    matched: set[str] = set()
+    for matcher in (everything, only_lang):
+        some = fields_for(matcher.field_names)
+        for m in mentions:
+            found = matcher.match(m.text, some(m, None))
+            assert found == matcher.match(m.text, mention_fields(m)), m.text
+            matched.update(t.topic_id for t in found)
+    assert matched == {"site", "links", "continent", "plain", "k"}  # every kind of field was exercised
+    assert "links" not in fields_for(only_lang.field_names)(mentions[0], None)
+    assert "links" in fields_for(everything.field_names)(mentions[0], None)
