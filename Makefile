@@ -16,8 +16,8 @@ help: ## list the targets
 HOT_SOURCES := $(shell sed -n 's/^    "\(enrich\.[a-z_.]*\)",$$/\1/p' enrich/_compiled.py | tr . / | sed 's/$$/.py/')
 # The hand-written C extensions, built by the same setup.py: enrich/_lid.c (language id, enrich._lid),
 # enrich/sentiment/_vader.c (VADER sentiment, enrich.sentiment._vader), enrich/_model.c (output models)
-# and enrich/_aho.c (Aho-Corasick word search).
-NATIVE_SOURCES := enrich/_lid.c enrich/sentiment/_vader.c enrich/_model.c enrich/_aho.c
+# enrich/_aho.c (Aho-Corasick word search) and enrich/_scan.c (text scans).
+NATIVE_SOURCES := enrich/_lid.c enrich/sentiment/_vader.c enrich/_model.c enrich/_aho.c enrich/_scan.c
 COMPILED := $(VENV)/.enrich-compiled
 
 $(STAMP): pyproject.toml setup.py

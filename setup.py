@@ -6,15 +6,16 @@ together into native extensions next to their sources; everything else, and ever
 compilation is off or fails, runs as plain Python with the same results. See docs/enrichment.md,
 "Performance".
 
-It also builds four hand-written C extensions, optional in the same way (``enrich/_compiled.py``,
+It also builds five hand-written C extensions, optional in the same way (``enrich/_compiled.py``,
 ``NATIVE_SOURCES``): ``enrich._lid`` from ``enrich/_lid.c``, a C port of fastText's inference for the
 language-id model (enrich/language.py uses it instead of fasttext-predict, same results), and
 ``enrich.sentiment._vader`` from ``enrich/sentiment/_vader.c``, a C port of VADER's scoring
 (enrich/sentiment/analyzer.py uses it instead of its Python code, same results), and ``enrich._model``
 from ``enrich/_model.c``, which builds the output pydantic models (enrich/_trusted.py), and ``enrich._aho`` from
-``enrich/_aho.c``, Aho-Corasick word search (enrich/aho.py). Without them, language detection calls
-fasttext-predict, sentiment runs the Python analyzer, models are built in Python and word search
-uses pyahocorasick.
+``enrich/_aho.c``, Aho-Corasick word search (enrich/aho.py), and ``enrich._scan`` from
+``enrich/_scan.c``, exact text scans (language.py, privacy.py). Without them, language detection
+calls fasttext-predict, sentiment runs the Python analyzer, models are built in Python, word search
+uses pyahocorasick and the scans are regular expressions.
 
 * ``EARSHOT_PURE_PYTHON=1`` at install time: build no extensions (pure Python).
 * ``EARSHOT_REQUIRE_COMPILED=1``: fail the install instead of falling back to pure Python when
@@ -55,6 +56,7 @@ NATIVE_FALLBACKS = {
     "enrich.sentiment._vader": "sentiment uses the Python analyzer",
     "enrich._model": "output models are built in Python",
     "enrich._aho": "word search uses pyahocorasick",
+    "enrich._scan": "text scans use regular expressions",
 }
 
 

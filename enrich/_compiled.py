@@ -19,7 +19,8 @@ The hand-written C extensions in :data:`NATIVE_SOURCES` are different: ``enrich.
 ``enrich.sentiment._vader`` (``enrich/sentiment/_vader.c``), used by :mod:`enrich.sentiment` in place
 of its Python engine, and ``enrich._model`` (``enrich/_model.c``), used by :mod:`enrich._trusted` to
 build output models, and ``enrich._aho`` (``enrich/_aho.c``), the Aho-Corasick search of
-:mod:`enrich.aho` in place of pyahocorasick. :func:`native_unavailable` says when one must not be used (pure Python
+:mod:`enrich.aho` in place of pyahocorasick, and ``enrich._scan`` (``enrich/_scan.c``), exact text
+scans in place of regular expressions (language detection, redaction). :func:`native_unavailable` says when one must not be used (pure Python
 requested, not built, or older than its C source); the caller then falls back. They never affect
 the choice for the hot modules.
 """
@@ -60,7 +61,7 @@ HOT_MODULES: tuple[str, ...] = (
 
 # Hand-written C extensions and their sources (kept on one line: the Makefile reads HOT_MODULES'
 # one-module-per-line entries above).
-NATIVE_SOURCES: dict[str, str] = {"enrich._lid": "_lid.c", "enrich.sentiment._vader": "sentiment/_vader.c", "enrich._model": "_model.c", "enrich._aho": "_aho.c"}
+NATIVE_SOURCES: dict[str, str] = {"enrich._lid": "_lid.c", "enrich.sentiment._vader": "sentiment/_vader.c", "enrich._model": "_model.c", "enrich._aho": "_aho.c", "enrich._scan": "_scan.c"}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _STALE_AFTER_S = 2.0  # installers write a wheel's files within moments of each other

@@ -12,9 +12,3 @@ class Model:
     def __init__(self, path: str | os.PathLike[str]) -> None: ...
     def predict(self, line: str, /) -> tuple[str, float]:
         """Top label and probability of one line, as fastText's predict(line + "\\n", 1, 0.0)."""
-
-def strip_markup(text: str, /) -> str:
-    """``enrich.language.strip_social_markup(text)``, computed natively (the same string)."""
-
-def script_counts(ranges: tuple[tuple[tuple[int, int], ...], ...], text: str, /) -> tuple[int, int, int] | None:
-    """``enrich.language.script_counts(text)`` for the scripts ``ranges`` (code point ranges per script)."""

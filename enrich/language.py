@@ -51,7 +51,7 @@ _SCRIPT_CHARS: tuple[tuple[str, str], ...] = (
 _SCRIPT_LANGS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (lang, re.compile(f"[{chars}]"), re.compile(f"[{chars}]+")) for lang, chars in _SCRIPT_CHARS
 )
-# The same ranges as numbers, for enrich._lid.script_counts.
+# The same ranges as numbers, for enrich._scan.script_counts.
 _SCRIPT_RANGES: tuple[tuple[tuple[int, int], ...], ...] = tuple(
     tuple((int(a, 16), int(b, 16)) for a, b in re.findall(r"\\u([0-9a-f]{4})-\\u([0-9a-f]{4})", chars))
     for _, chars in _SCRIPT_CHARS
@@ -136,16 +136,16 @@ def _load_native_predict(path: Path | None = None) -> Callable[[str], tuple[str,
 
 
 def _load_strip() -> Callable[[str], str]:
-    """:func:`strip_social_markup`, from ``enrich._lid`` when that is usable (same result, faster)."""
+    """:func:`strip_social_markup`, from ``enrich._scan`` when that is usable (same result, faster)."""
     from enrich._compiled import native_unavailable
 
-    if native_unavailable("enrich._lid") is not None:
+    if native_unavailable("enrich._scan") is not None:
         return strip_social_markup
     try:
-        from enrich import _lid
+        from enrich import _scan
     except ImportError:
         return strip_social_markup
-    strip: Callable[[str], str] = _lid.strip_markup
+    strip: Callable[[str], str] = _scan.strip_markup
     return strip
 
 
@@ -161,16 +161,16 @@ def script_counts(text: str) -> tuple[int, int, int] | None:
 
 
 def _load_script_counts() -> Callable[[str], tuple[int, int, int] | None]:
-    """:func:`script_counts`, from ``enrich._lid`` when that is usable (same result, faster)."""
+    """:func:`script_counts`, from ``enrich._scan`` when that is usable (same result, faster)."""
     from enrich._compiled import native_unavailable
 
-    if native_unavailable("enrich._lid") is not None:
+    if native_unavailable("enrich._scan") is not None:
         return script_counts
     try:
-        from enrich import _lid
+        from enrich import _scan
     except ImportError:
         return script_counts
-    counts: Callable[[str], tuple[int, int, int] | None] = partial(_lid.script_counts, _SCRIPT_RANGES)
+    counts: Callable[[str], tuple[int, int, int] | None] = partial(_scan.script_counts, _SCRIPT_RANGES)
     return counts
 
 
@@ -220,7 +220,7 @@ class LanguageDetector:
     def __init__(self, config: LanguageConfig | None = None) -> None:
         self.config = config or LanguageConfig()
         self._predict = _load_predict()
-        self._strip = _load_strip()  # strip_social_markup, native when enrich._lid is usable
+        self._strip = _load_strip()  # strip_social_markup, native when enrich._scan is usable
         self._script_counts = _load_script_counts()  # likewise script_counts
         self.backend = language_backend()  # "native" or "fasttext-predict"
         # "At least min_letters letters" as one regex search instead of counting them all.

@@ -1,0 +1,10 @@
+"""Type stub of the C extension built from enrich/_scan.c (exact text scans run on every post)."""
+
+def strip_markup(text: str, /) -> str:
+    """``enrich.language.strip_social_markup(text)``, computed natively (the same string)."""
+
+def script_counts(ranges: tuple[tuple[tuple[int, int], ...], ...], text: str, /) -> tuple[int, int, int] | None:
+    """``enrich.language.script_counts(text)`` for the scripts ``ranges`` (code point ranges per script)."""
+
+def has_decimals(text: str, n: int, /) -> bool:
+    """Whether ``text`` holds at least ``n`` decimal digits (the characters re's ``\\d`` matches)."""
