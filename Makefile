@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml setup.py
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
 	@$(PY) -c "from enrich.language import language_backend as l; from enrich.sentiment import sentiment_backend as s; \
 	  print('language detection backend:', l(), '/ sentiment backend:', s())"
+	@$(PY) -c "from enrich._compiled import NATIVE_SOURCES as n, native_unavailable as u; \
+	  print('C extensions:', ', '.join(f'{m} ' + (u(m) or 'in use') for m in n))"
 
 $(COMPILED): $(STAMP) $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py
 	@if [ ! -e $@ ] || [ -n "$$(find $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py -newer $@)" ]; then \
@@ -36,6 +38,8 @@ $(COMPILED): $(STAMP) $(HOT_SOURCES) $(NATIVE_SOURCES) enrich/_compiled.py
 	@$(PY) -c "import enrich; print('enrich/ hot modules compiled (mypyc):', enrich.compiled())"
 	@$(PY) -c "from enrich.language import language_backend as l; from enrich.sentiment import sentiment_backend as s; \
 	  print('language detection backend:', l(), '/ sentiment backend:', s())"
+	@$(PY) -c "from enrich._compiled import NATIVE_SOURCES as n, native_unavailable as u; \
+	  print('C extensions:', ', '.join(f'{m} ' + (u(m) or 'in use') for m in n))"
 
 install: $(STAMP) $(COMPILED) ## create .venv and install Earshot with its pinned dependencies
 
