@@ -1,8 +1,21 @@
 """Korean sentiment analyzer: negation shapes, boosters, particles, emoticons, labelled accuracy."""
 
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrich.korean import KoreanSentimentAnalyzer, load_lexicon
+from enrich.korean.analyzer import (
+    _EMOTICONS,
+    _TOKEN,
+    _URL_OR_HANDLE,
+    _may_have_emoticon,
+    _may_have_url_or_handle,
+    _round,
+    _tokens,
+)
 from enrich.multilingual import label_for
 
 # Hand-labelled Korean posts.
@@ -273,3 +286,60 @@ def test_custom_lexicon() -> None:
 def test_malformed_lexicon_is_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         load_lexicon(bad)
+
+
+# -- the analyzer's shortcuts agree with the plain operations they replace -------------------------
+
+_PIECES = [*"좋아요안못ㅋㅎㅠㅜㅡ^_-!！.,?~…·\"'“”()[]{}<>:;/|#*+=@wWhs1aé🙌",
+           " ", "  ", "\t", "\n", "\u3000", "\u00a0", "\x1c", "http://", "https://", "www.", "-_-", "^^", "ㅋㅋ"]
+_TEXTS = st.lists(st.sampled_from(_PIECES), max_size=24).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXTS)
+def test_tokens_equal_the_token_regex(text: str) -> None:
+    assert _tokens(text) == _TOKEN.findall(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXTS)
+def test_prechecks_never_skip_a_match(text: str) -> None:
+    if not _may_have_url_or_handle(text):
+        assert _URL_OR_HANDLE.search(text) is None
+    if not _may_have_emoticon(text):
+        assert not any(pattern.search(text) for _, pattern, _ in _EMOTICONS)
+
+
+def _same_float(a: float, b: float) -> bool:
+    return math.copysign(1.0, a) == math.copysign(1.0, b) and a == b
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(min_value=-1.0, max_value=1.0) | st.integers(-20000, 20000).map(lambda k: k / 20000))
+def test_fast_round_equals_round(x: float) -> None:
+    for value in (x, math.nextafter(x, 2.0), math.nextafter(x, -2.0)):
+        assert _same_float(_round(value, 3, 1000.0), round(value, 3)), value
+        assert _same_float(_round(value, 4, 10000.0), round(value, 4)), value
+
+
+def test_fast_round_ties_and_zeros() -> None:
+    for x in (0.0625, -0.0625, 0.0005, 0.0015, 0.00005, -0.0004, -0.0, 0.0, 1.0, -1.0, 0.9999, 0.99995):
+        assert _same_float(_round(x, 3, 1000.0), round(x, 3)), x
+        assert _same_float(_round(x, 4, 10000.0), round(x, 4)), x
+
+
+_LEXICON = load_lexicon()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["좋아요", "안", "마음에", "들어요", "맛이", "없어요", "별로", "너무", "좋지만", "최악",
+                                 "ㅋㅋ", "ㅠㅠ", "!!", "@x", "https://t.co/a", "^^", "줄", "알았는데", "아니네요"]),
+                max_size=12))
+def test_cached_readings_do_not_change_scores(words: list[str]) -> None:
+    warm = KoreanSentimentAnalyzer(_LEXICON)
+    for separator in (" ", "  ", "\n"):
+        text = separator.join(words)
+        fresh = KoreanSentimentAnalyzer(_LEXICON).polarity_scores(text)
+        assert warm.polarity_scores(text) == fresh
+        assert warm.polarity_scores(text) == fresh  # second time from the caches
+        assert fresh == warm.polarity_scores(" ".join(words))  # scores ignore the kind of space
