@@ -38,7 +38,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["HOT_MODULES", "NATIVE_SOURCES", "compiled", "compiled_modules", "fallback_reason", "native_unavailable"]
+__all__ = ["HOT_MODULES", "NATIVE_SOURCES", "compiled", "compiled_modules", "fallback_reason", "native_module",
+           "native_unavailable"]
 
 HOT_MODULES: tuple[str, ...] = (
     "enrich._trusted",
@@ -139,6 +140,16 @@ def native_unavailable(name: str) -> str | None:
         warnings.warn(f"enrich: {reason}; not using it. Rebuild with `make install`", RuntimeWarning, stacklevel=2)
         return reason
     return None
+
+
+def native_module(name: str) -> ModuleType | None:
+    """The hand-written extension ``name`` imported, or None when it must not be used or fails to import."""
+    if native_unavailable(name) is not None:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def fallback_reason() -> str | None:

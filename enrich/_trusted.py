@@ -32,15 +32,14 @@ _SIMPLE: dict[type[BaseModel], tuple[str, ...] | None] = {}
 
 def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...]], Any] | None:
     """``enrich._model.make`` bound to pydantic's BaseModel, or None when it must not or cannot be used."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._model") is not None:
+    _model = native_module("enrich._model")
+    if _model is None:
         return None
     try:
-        from enrich import _model
-
         _model.bind(BaseModel)
-    except (ImportError, TypeError):  # not built, or a pydantic whose BaseModel it does not recognise
+    except TypeError:  # a pydantic whose BaseModel it does not recognise
         return None
     make: Callable[[type[Any], dict[str, Any], tuple[str, ...]], Any] = _model.make
     return make

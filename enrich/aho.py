@@ -20,15 +20,9 @@ Finder = Callable[[str], list[tuple[int, Any]]]
 
 
 def _native() -> Any:
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._aho") is not None:
-        return None
-    try:
-        from enrich import _aho
-    except ImportError:
-        return None
-    return _aho
+    return native_module("enrich._aho")
 
 
 def aho_backend() -> str:

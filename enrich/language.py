@@ -117,33 +117,28 @@ def _load_predict() -> Callable[[str], tuple[str, float]]:
 
 def _load_native_predict(path: Path | None = None) -> Callable[[str], tuple[str, float]] | None:
     """``enrich._lid``'s predictor, or None when it is not built, stale, disabled or refuses the model."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._lid") is not None:
-        return None
-    try:
-        from enrich import _lid
-    except ImportError:
+    _lid = native_module("enrich._lid")
+    if _lid is None:
         return None
     if path is None:
         path = _bundled_model_path()
     try:
-        return _lid.Model(str(path)).predict
+        predict: Callable[[str], tuple[str, float]] = _lid.Model(str(path)).predict
     except ValueError as exc:  # a model format it does not implement: fasttext-predict reads it
         warnings.warn(f"enrich._lid cannot load {path} ({exc}); using fasttext-predict", RuntimeWarning,
                       stacklevel=2)
         return None
+    return predict
 
 
 def _load_strip() -> Callable[[str], str]:
     """:func:`strip_social_markup`, from ``enrich._scan`` when that is usable (same result, faster)."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._scan") is not None:
-        return strip_social_markup
-    try:
-        from enrich import _scan
-    except ImportError:
+    _scan = native_module("enrich._scan")
+    if _scan is None:
         return strip_social_markup
     strip: Callable[[str], str] = _scan.strip_markup
     return strip
@@ -162,13 +157,10 @@ def script_counts(text: str) -> tuple[int, int, int] | None:
 
 def _load_script_counts() -> Callable[[str], tuple[int, int, int] | None]:
     """:func:`script_counts`, from ``enrich._scan`` when that is usable (same result, faster)."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._scan") is not None:
-        return script_counts
-    try:
-        from enrich import _scan
-    except ImportError:
+    _scan = native_module("enrich._scan")
+    if _scan is None:
         return script_counts
     counts: Callable[[str], tuple[int, int, int] | None] = partial(_scan.script_counts, _SCRIPT_RANGES)
     return counts

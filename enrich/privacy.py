@@ -53,13 +53,10 @@ def _maybe_decimals(text: str, n: int) -> bool:
 
 def _load_has_decimals() -> Callable[[str, int], bool]:
     """``enrich._scan.has_decimals``: whether a text holds at least n ``\\d`` characters."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable("enrich._scan") is not None:
-        return _maybe_decimals
-    try:
-        from enrich import _scan
-    except ImportError:
+    _scan = native_module("enrich._scan")
+    if _scan is None:
         return _maybe_decimals
     has: Callable[[str, int], bool] = _scan.has_decimals
     return has

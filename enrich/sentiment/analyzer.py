@@ -156,13 +156,10 @@ def sentiment_backend() -> str:
 
 def _native_engine(lexicon: dict[str, float], emoji: dict[str, str]) -> Callable[[str], Scores] | None:
     """The C engine's ``scores`` built from these tables, or None when it is not built, stale or disabled."""
-    from enrich._compiled import native_unavailable
+    from enrich._compiled import native_module
 
-    if native_unavailable(NATIVE_MODULE) is not None:
-        return None
-    try:
-        from enrich.sentiment import _vader
-    except ImportError:
+    _vader = native_module(NATIVE_MODULE)
+    if _vader is None:
         return None
     try:
         engine = _vader.Analyzer(lexicon, emoji, BOOSTER_DICT, SPECIAL_CASES, NEGATE_WORDS, PUNCTUATION,
@@ -171,7 +168,8 @@ def _native_engine(lexicon: dict[str, float], emoji: dict[str, str]) -> Callable
         warnings.warn(f"{NATIVE_MODULE} refuses the VADER tables ({exc}); using the Python analyzer",
                       RuntimeWarning, stacklevel=3)
         return None
-    return engine.scores
+    scores: Callable[[str], Scores] = engine.scores
+    return scores
 
 
 _SCORES = attrgetter("scores")
