@@ -22,6 +22,7 @@ from pathlib import Path
 
 from enrich._trusted import trusted
 from enrich.language_config import LanguageConfig
+from enrich.sentiment.analyzer import round_half_even
 from schemas.mention import LanguageGuess
 
 __all__ = ["LanguageDetector", "LanguageConfig", "language_backend", "normalise_hint", "strip_social_markup"]
@@ -250,7 +251,7 @@ class LanguageDetector:
         if confidence < cfg.min_confidence or not lang:
             # No language is asserted, so no analyzer will score the post as if it were one.
             return _guess("und", 0.0, "fasttext")
-        return _guess(lang, round(confidence, 4), "fasttext")
+        return _guess(lang, round_half_even(confidence, 10000.0, 4), "fasttext")  # = round(confidence, 4)
 
     def _by_script(self, cleaned: str) -> LanguageGuess | None:
         counts = self._script_counts(cleaned)
@@ -263,7 +264,7 @@ class LanguageDetector:
         if share < self.config.script_share:
             return None
         # A script is near-proof of the language; mixed-script posts are less certain.
-        return _guess(lang, round(min(0.99, 0.6 + 0.4 * share), 4), "script")
+        return _guess(lang, round_half_even(min(0.99, 0.6 + 0.4 * share), 10000.0, 4), "script")
 
     def _unsure(self, hint_lang: str | None) -> LanguageGuess:
         if hint_lang is not None:

@@ -23,8 +23,10 @@ CRISIS_KINDS = ("outage", "recall", "safety", "legal", "security", "boycott")
 """Crisis sub-tags of the starter rules (reported as ``crisis:<kind>`` after ``crisis``)."""
 
 _ORDER = {tag: i for i, tag in enumerate(INTENTS)}
-# Typographic apostrophes and full-width punctuation people type on phones.
-_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\uff1f": "?", "\uff01": "!"})
+# Typographic apostrophes and full-width punctuation people type on phones. Applied with str.replace
+# after an ``in`` test: str.translate with a dict looks every character of non-ASCII text up in the dict
+# (and raises and clears a KeyError for each one it lacks), ~4.5 µs a Korean post against ~0.1.
+_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\uff1f", "?"), ("\uff01", "!"))
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class IntentTagger:
         """Return the tags of ``text`` (e.g. ``["crisis", "crisis:outage", "complaint"]``)."""
         folded = text.lower()
         if not folded.isascii():  # _FOLD only maps non-ASCII characters
-            folded = folded.translate(_FOLD)
+            folded = _fold(folded)
         own = self._by_lang.get(lang.lower())
         rule_sets = (own, self._any) if own is not None else (*self._all, self._any)
         hits: set[str] = set()
@@ -164,6 +166,14 @@ class IntentTagger:
                 continue
             if pattern.search(folded):
                 hits.add(tag)
+
+
+def _fold(text: str) -> str:
+    """``text`` with the _FOLD characters replaced."""
+    for char, replacement in _FOLD:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
 
 
 def _contains_any(text: str, chars: tuple[str, ...]) -> bool:

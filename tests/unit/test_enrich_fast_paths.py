@@ -274,3 +274,32 @@ def test_every_raw_field_reaches_the_enriched_mention(enricher: Enricher) -> Non
             if name not in ("text", "author"):  # redacted / id possibly hashed
                 assert getattr(got, name) == getattr(raw, name), name
         assert list(got.__dict__) == list(EnrichedMention.model_fields)
+
+
+# -- translate tables replaced or completed ---------------------------------------------------------
+
+_TAGGER_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\uff1f": "?", "\uff01": "!"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["\u2019", "\u2018", "\uff1f", "\uff01", "'", "?", "a", "좋", " ", "é", "\u2019\u2019"]),
+                max_size=12).map("".join))
+def test_tagger_fold_equals_the_translate_table(text: str) -> None:
+    from enrich.intent.tagger import _fold
+
+    assert _fold(text) == text.translate(_TAGGER_FOLD)
+
+
+def test_ascii_non_word_table_blanks_exactly_the_non_word_characters() -> None:
+    from enrich.matching.normalize import _ASCII_NON_WORD
+
+    every = "".join(chr(cp) for cp in range(128))
+    assert len(_ASCII_NON_WORD) == 128  # complete: translate never misses (see the table's comment)
+    assert every.translate(_ASCII_NON_WORD) == re.sub(r"\W", " ", every)
+
+
+@pytest.mark.parametrize("url", ["https://WWW.Example.COM/a", "http://sub.x-y.com/é\t", "https://x.com:8080/a",
+                                 "https://user@x.com/", "https://[::1]/", "https:///a", "https://x.com?q=/",
+                                 "https://xn--bcher-kva.example/", "https://ex%41mple.com/", " https://x.com/ "])
+def test_url_host_fast_path_equals_urlsplit(url: str) -> None:
+    assert url_host(url) == _urlsplit_host(url)
