@@ -11,10 +11,12 @@
  * mention builds about five models, so this is a measurable share of the enrich step.
  *
  * bind(BaseModel) must be called once: it takes pydantic's three slot descriptors from the class
- * (and checks that they are what this module assumes). make(cls, values, names) then requires
- * ``cls`` to be a subclass of that BaseModel, ``values`` a dict and ``names`` a tuple (anything
- * else raises TypeError); it returns None, building nothing, unless the keys of ``values`` are
- * ``names`` in that order (the model's fields, as model_construct would store them).
+ * (and checks that they are what this module assumes). make(cls, values, names[, fields]) then
+ * requires ``cls`` to be a subclass of that BaseModel, ``values`` a dict, ``names`` a tuple and
+ * ``fields``, if given, a set (anything else raises TypeError); it returns None, building nothing,
+ * unless the keys of ``values`` are ``names`` in that order (the model's fields, as model_construct
+ * would store them). ``fields`` must hold exactly ``names``: the fields-set is then a copy of it,
+ * which costs less than building it from the dict's keys (its table is copied, nothing rehashed).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -79,8 +81,8 @@ set_slot(PyObject *descr, PyObject *obj, PyObject *value)
 static PyObject *
 model_make(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "make(cls, values, names) takes three arguments");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "make(cls, values, names[, fields]) takes three or four arguments");
         return NULL;
     }
     if (base_model == NULL) {
@@ -94,6 +96,11 @@ model_make(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (!PyDict_CheckExact(values) || !PyTuple_CheckExact(names)) {
         PyErr_SetString(PyExc_TypeError, "make(): values must be a dict and names a tuple");
+        return NULL;
+    }
+    PyObject *fields = nargs == 4 ? args[3] : NULL;
+    if (fields != NULL && !PySet_CheckExact(fields)) {
+        PyErr_SetString(PyExc_TypeError, "make(): fields must be a set");
         return NULL;
     }
     /* The keys of values must be names, in that order; otherwise None (the caller reorders). */
@@ -117,7 +124,7 @@ model_make(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *obj = cls->tp_alloc(cls, 0);
     if (obj == NULL)
         return NULL;
-    PyObject *fields_set = PySet_New(values); /* the keys */
+    PyObject *fields_set = PySet_New(fields != NULL ? fields : values); /* the keys */
     if (fields_set == NULL || PyObject_GenericSetDict(obj, values, NULL) < 0
         || set_slot(fields_set_slot, obj, fields_set) < 0 || set_slot(extra_slot, obj, Py_None) < 0
         || set_slot(private_slot, obj, Py_None) < 0) {
@@ -132,8 +139,9 @@ model_make(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef model_methods[] = {
     {"bind", (PyCFunction)model_bind, METH_O, "bind(BaseModel): take pydantic's slot descriptors."},
     {"make", (PyCFunction)(void (*)(void))model_make, METH_FASTCALL,
-     "make(cls, values, names): a cls instance whose __dict__ is values (trusted, not validated), "
-     "or None unless values has exactly the keys names, in order."},
+     "make(cls, values, names[, fields]): a cls instance whose __dict__ is values (trusted, not "
+     "validated) and fields-set a copy of fields (the set of names) or the keys of values, or None "
+     "unless values has exactly the keys names, in order."},
     {NULL, NULL, 0, NULL},
 };
 

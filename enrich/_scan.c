@@ -9,7 +9,10 @@
  *   redaction tokens removed, whitespace squeezed) for language detection;
  * - script_counts(ranges, text): enrich.language.script_counts, what script routing decides on;
  * - has_decimals(text, n): whether text holds at least n decimal digits (str.isdecimal per
- *   character, as re's \d), the precondition of enrich.privacy's number rules.
+ *   character, as re's \d), the precondition of enrich.privacy's number rules;
+ * - fold_narrow(table, ranges, text): enrich.matching.normalize's fold of text made only of ASCII
+ *   and characters that fold to themselves (None for any other text);
+ * - word_spans(hangul, unspaced, text): the word tokens of enrich.matching.normalize.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -181,6 +184,89 @@ scan_strip_markup(PyObject *module, PyObject *arg)
 
 #define SC_MAX_RANGES 64
 
+/* The last ranges argument, parsed. Callers pass the same tuple every time (a module constant bound
+ * with functools.partial), so parsing it for every post (a PyArg_ParseTuple per range, most of the
+ * call's cost) is skipped while the same object comes back; the reference kept makes the identity
+ * test safe. */
+typedef struct {
+    PyObject *key;
+    int n;
+    Py_UCS4 lowest;
+    Py_UCS4 lo[SC_MAX_RANGES], hi[SC_MAX_RANGES];
+    int owner[SC_MAX_RANGES];
+} Ranges;
+
+static int
+range_pair(PyObject *pair, Py_UCS4 *first, Py_UCS4 *last)
+{
+    unsigned int a, b;
+    if (!PyTuple_Check(pair) || !PyArg_ParseTuple(pair, "II", &a, &b)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "a range is a (first, last) tuple of code points");
+        return -1;
+    }
+    *first = a;
+    *last = b;
+    return 0;
+}
+
+/* Parse ``groups``: a tuple of tuples of (first, last) pairs (grouped = 1; owner = group index) or a
+ * tuple of pairs (grouped = 0), into cache, unless cache already holds that object. */
+static int
+ranges_parse(Ranges *cache, PyObject *groups, int grouped)
+{
+    if (cache->key == groups)
+        return 0;
+    if (!PyTuple_Check(groups)) {
+        PyErr_SetString(PyExc_TypeError, "ranges must be a tuple");
+        return -1;
+    }
+    Ranges parsed;
+    parsed.n = 0;
+    parsed.lowest = 0x110000;
+    Py_ssize_t ngroups = grouped ? PyTuple_GET_SIZE(groups) : 1;
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        PyObject *pairs = grouped ? PyTuple_GET_ITEM(groups, g) : groups;
+        if (!PyTuple_Check(pairs)) {
+            PyErr_SetString(PyExc_TypeError, "each script is a tuple of (first, last) pairs");
+            return -1;
+        }
+        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(pairs); r++) {
+            if (parsed.n == SC_MAX_RANGES) {
+                PyErr_SetString(PyExc_ValueError, "too many ranges");
+                return -1;
+            }
+            if (range_pair(PyTuple_GET_ITEM(pairs, r), &parsed.lo[parsed.n], &parsed.hi[parsed.n]) < 0)
+                return -1;
+            parsed.owner[parsed.n] = (int)g;
+            if (parsed.lo[parsed.n] < parsed.lowest)
+                parsed.lowest = parsed.lo[parsed.n];
+            parsed.n++;
+        }
+    }
+    PyObject *old = cache->key;
+    *cache = parsed;
+    Py_INCREF(groups);
+    cache->key = groups;
+    Py_XDECREF(old);
+    return 0;
+}
+
+/* Index of the range holding c, or -1. */
+static inline int
+ranges_find(const Ranges *r, Py_UCS4 c)
+{
+    if (c < r->lowest)
+        return -1;
+    for (int i = 0; i < r->n; i++) {
+        if (c >= r->lo[i] && c <= r->hi[i])
+            return i;
+    }
+    return -1;
+}
+
+static Ranges script_ranges;
+
 static PyObject *
 scan_script_counts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -188,34 +274,14 @@ scan_script_counts(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "script_counts(ranges: tuple, text: str) takes two arguments");
         return NULL;
     }
-    PyObject *scripts = args[0], *text = args[1];
-    Py_UCS4 lo[SC_MAX_RANGES], hi[SC_MAX_RANGES];
-    int owner[SC_MAX_RANGES];
-    int nranges = 0;
-    Py_UCS4 lowest = 0x110000;
-    for (Py_ssize_t s = 0; s < PyTuple_GET_SIZE(scripts); s++) {
-        PyObject *ranges = PyTuple_GET_ITEM(scripts, s);
-        if (!PyTuple_Check(ranges)) {
-            PyErr_SetString(PyExc_TypeError, "script_counts(): each script is a tuple of (first, last) pairs");
-            return NULL;
-        }
-        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(ranges); r++) {
-            PyObject *pair = PyTuple_GET_ITEM(ranges, r);
-            if (nranges == SC_MAX_RANGES) {
-                PyErr_SetString(PyExc_ValueError, "script_counts(): too many ranges");
-                return NULL;
-            }
-            unsigned int first, last;
-            if (!PyTuple_Check(pair) || !PyArg_ParseTuple(pair, "II", &first, &last))
-                return PyErr_Occurred() ? NULL : (PyErr_SetString(PyExc_TypeError, "bad range"), NULL);
-            lo[nranges] = first;
-            hi[nranges] = last;
-            owner[nranges] = (int)s;
-            nranges++;
-            if (first < lowest)
-                lowest = first;
-        }
-    }
+    PyObject *text = args[1];
+    if (ranges_parse(&script_ranges, args[0], 1) < 0)
+        return NULL;
+    const Ranges *rs = &script_ranges;
+    const int nranges = rs->n;
+    const Py_UCS4 lowest = rs->lowest;
+    const Py_UCS4 *lo = rs->lo, *hi = rs->hi;
+    const int *owner = rs->owner;
     if (PyUnicode_READY(text) < 0)
         return NULL;
     int kind = PyUnicode_KIND(text);
@@ -272,6 +338,133 @@ scan_has_decimals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_FALSE;
 }
 
+/* ---- fold_narrow: enrich.matching.normalize's fold of text without per-character table work ---
+ *
+ * fold_narrow(table, ranges, text): None if text holds a character that is neither ASCII nor in
+ * ranges (the characters that fold to themselves); otherwise text with every ASCII character c
+ * replaced by table[c] (a str of 128 single characters: the fold of each ASCII character).
+ */
+
+static Ranges identity_ranges;
+
+static PyObject *
+scan_fold_narrow(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyUnicode_Check(args[0]) || !PyUnicode_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "fold_narrow(table: str, ranges: tuple, text: str) takes three arguments");
+        return NULL;
+    }
+    PyObject *table = args[0], *text = args[2];
+    if (PyUnicode_READY(table) < 0 || PyUnicode_READY(text) < 0)
+        return NULL;
+    if (PyUnicode_GET_LENGTH(table) != 128 || PyUnicode_KIND(table) != PyUnicode_1BYTE_KIND
+        || PyUnicode_MAX_CHAR_VALUE(table) > 127) {
+        PyErr_SetString(PyExc_ValueError, "fold_narrow(): table must be 128 ASCII characters");
+        return NULL;
+    }
+    if (ranges_parse(&identity_ranges, args[1], 0) < 0)
+        return NULL;
+    const Py_UCS1 *map = PyUnicode_1BYTE_DATA(table);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (kind != PyUnicode_1BYTE_KIND || PyUnicode_MAX_CHAR_VALUE(text) > 127) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c >= 128 && ranges_find(&identity_ranges, c) < 0)
+                Py_RETURN_NONE;
+        }
+    }
+    /* ASCII characters map to ASCII, the others stay: the result needs the same kind as text. */
+    PyObject *out = PyUnicode_New(n, PyUnicode_MAX_CHAR_VALUE(text));
+    if (out == NULL)
+        return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        PyUnicode_WRITE(okind, odata, i, c < 128 ? (Py_UCS4)map[c] : c);
+    }
+    return out;
+}
+
+/* ---- word_spans: the tokens of enrich.matching.normalize._FAST_TOKEN_RE ------------------------
+ *
+ * word_spans(hangul, unspaced, text) -> (starts, ends): the spans of
+ *     [HANGUL]+ | [UNSPACED] | [^\W UNSPACED HANGUL]+
+ * found left to right as re.finditer does (\w: Py_UNICODE_ISALNUM or "_", as re on str).
+ */
+
+static Ranges hangul_ranges, unspaced_ranges;
+
+static int
+append_index(PyObject *list, Py_ssize_t value)
+{
+    PyObject *item = PyLong_FromSsize_t(value);
+    if (item == NULL)
+        return -1;
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+static PyObject *
+scan_word_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyUnicode_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "word_spans(hangul: tuple, unspaced: tuple, text: str) takes three arguments");
+        return NULL;
+    }
+    if (ranges_parse(&hangul_ranges, args[0], 0) < 0 || ranges_parse(&unspaced_ranges, args[1], 0) < 0)
+        return NULL;
+    PyObject *text = args[2];
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *starts = PyList_New(0), *ends = PyList_New(0);
+    if (starts == NULL || ends == NULL)
+        goto fail;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_ssize_t j;
+        if (ranges_find(&hangul_ranges, c) >= 0) {
+            j = i + 1;
+            while (j < n && ranges_find(&hangul_ranges, PyUnicode_READ(kind, data, j)) >= 0)
+                j++;
+        }
+        else if (ranges_find(&unspaced_ranges, c) >= 0) {
+            j = i + 1;
+        }
+        else if (mk_word(c)) {
+            j = i + 1;
+            while (j < n) {
+                Py_UCS4 d = PyUnicode_READ(kind, data, j);
+                if (!mk_word(d) || ranges_find(&unspaced_ranges, d) >= 0 || ranges_find(&hangul_ranges, d) >= 0)
+                    break;
+                j++;
+            }
+        }
+        else {
+            i++;
+            continue;
+        }
+        if (append_index(starts, i) < 0 || append_index(ends, j) < 0)
+            goto fail;
+        i = j;
+    }
+    PyObject *result = PyTuple_Pack(2, starts, ends);
+    Py_DECREF(starts);
+    Py_DECREF(ends);
+    return result;
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    return NULL;
+}
+
 static PyMethodDef scan_functions[] = {
     {"strip_markup", (PyCFunction)scan_strip_markup, METH_O,
      "strip_markup(text: str) -> str\n\n"
@@ -283,6 +476,14 @@ static PyMethodDef scan_functions[] = {
     {"has_decimals", (PyCFunction)(void (*)(void))scan_has_decimals, METH_FASTCALL,
      "has_decimals(text: str, n: int) -> bool\n\n"
      "Whether text holds at least n decimal digits (what re's \\d matches)."},
+    {"fold_narrow", (PyCFunction)(void (*)(void))scan_fold_narrow, METH_FASTCALL,
+     "fold_narrow(table: str, ranges: tuple, text: str) -> str | None\n\n"
+     "text with each ASCII character c replaced by table[c], or None if a character is neither\n"
+     "ASCII nor within ranges."},
+    {"word_spans", (PyCFunction)(void (*)(void))scan_word_spans, METH_FASTCALL,
+     "word_spans(hangul: tuple, unspaced: tuple, text: str) -> tuple[list[int], list[int]]\n\n"
+     "Starts and ends of the word tokens of enrich.matching.normalize (Hangul runs, single\n"
+     "unspaced-script characters, runs of other word characters)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -8,3 +8,12 @@ def script_counts(ranges: tuple[tuple[tuple[int, int], ...], ...], text: str, /)
 
 def has_decimals(text: str, n: int, /) -> bool:
     """Whether ``text`` holds at least ``n`` decimal digits (the characters re's ``\\d`` matches)."""
+
+def fold_narrow(table: str, ranges: tuple[tuple[int, int], ...], text: str, /) -> str | None:
+    """``text`` with each ASCII character ``c`` replaced by ``table[c]`` (128 ASCII characters); None if
+    a character is neither ASCII nor within ``ranges``."""
+
+def word_spans(hangul: tuple[tuple[int, int], ...], unspaced: tuple[tuple[int, int], ...], text: str,
+               /) -> tuple[list[int], list[int]]:
+    """Starts and ends of the word tokens: runs of ``hangul``, single ``unspaced`` characters, runs of
+    other word characters (``\\w``)."""

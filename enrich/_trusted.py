@@ -27,10 +27,11 @@ __all__ = ["model_backend", "trusted"]
 M = TypeVar("M", bound=BaseModel)
 
 _set = object.__setattr__
-_SIMPLE: dict[type[BaseModel], tuple[str, ...] | None] = {}
+# Per class: its field names and the set of them (copied for each instance's fields-set), or None.
+_SIMPLE: dict[type[BaseModel], tuple[tuple[str, ...], set[str]] | None] = {}
 
 
-def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...]], Any] | None:
+def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...], set[str]], Any] | None:
     """``enrich._model.make`` bound to pydantic's BaseModel, or None when it must not or cannot be used."""
     from enrich._compiled import native_module
 
@@ -41,7 +42,7 @@ def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...]], Any
         _model.bind(BaseModel)
     except TypeError:  # a pydantic whose BaseModel it does not recognise
         return None
-    make: Callable[[type[Any], dict[str, Any], tuple[str, ...]], Any] = _model.make
+    make: Callable[[type[Any], dict[str, Any], tuple[str, ...], set[str]], Any] = _model.make
     return make
 
 
@@ -53,8 +54,8 @@ def model_backend() -> str:
     return "native" if _make is not None else "python"
 
 
-def _simple_fields(cls: type[BaseModel]) -> tuple[str, ...] | None:
-    """The field names of ``cls`` if a plain ``__dict__`` assignment equals ``model_construct``."""
+def _simple_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], set[str]] | None:
+    """The field names of ``cls`` (and their set) if a plain ``__dict__`` assignment equals ``model_construct``."""
     fields = cls.model_fields
     simple = (
         not cls.__pydantic_root_model__
@@ -63,7 +64,7 @@ def _simple_fields(cls: type[BaseModel]) -> tuple[str, ...] | None:
         and cls.model_config.get("extra") != "allow"
         and all(f.alias is None and f.validation_alias is None for f in fields.values())
     )
-    return tuple(fields) if simple else None
+    return (tuple(fields), set(fields)) if simple else None
 
 
 def trusted(cls: type[M], values: dict[str, Any]) -> M:
@@ -73,13 +74,14 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     field order (as ``model_construct`` stores it; serialisers follow that order).
     """
     try:
-        names = _SIMPLE[cls]
+        simple = _SIMPLE[cls]
     except KeyError:
-        names = _SIMPLE[cls] = _simple_fields(cls)
-    if names is None:
+        simple = _SIMPLE[cls] = _simple_fields(cls)
+    if simple is None:
         return cls.model_construct(**values)
+    names, name_set = simple
     if _make is not None:
-        made: M | None = _make(cls, values, names)  # None: not exactly the fields in order
+        made: M | None = _make(cls, values, names, name_set)  # None: not exactly the fields in order
         if made is not None:
             return made
     if tuple(values) != names:
@@ -87,11 +89,11 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
             return cls.model_construct(**values)
         values = {name: values[name] for name in names}
         if _make is not None:
-            reordered: M = _make(cls, values, names)
+            reordered: M = _make(cls, values, names, name_set)
             return reordered
     m = cls.__new__(cls)
     _set(m, "__dict__", values)
-    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_fields_set__", set(name_set))
     _set(m, "__pydantic_extra__", None)
     _set(m, "__pydantic_private__", None)
     return m

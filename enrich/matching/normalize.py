@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 _COMBINING_BLOCKS: Final = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
@@ -108,6 +110,66 @@ _CHANGING_CHAR: Final = re.compile(f"[^\\x00-\\x7f{_IDENTITY_RANGES}]")  # a cha
 _TABLES: Final[dict[tuple[bool, bool], _FoldTable]] = {(False, False): FOLD}
 
 
+def _ranges(spec: str) -> tuple[tuple[int, int], ...]:
+    """Code point ranges of a character-class body made of ``a-z`` ranges and single characters."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out.append((ord(spec[i]), ord(spec[i + 2])))
+            i += 3
+        else:
+            out.append((ord(spec[i]), ord(spec[i])))
+            i += 1
+    return tuple(out)
+
+
+def fold_narrow(text: str) -> str | None:
+    """The default fold of ``text`` before space runs collapse, when every character is ASCII or in
+    _IDENTITY_RANGES (they all fold one to one); None otherwise (then it is folded run by run)."""
+    if text.isascii() or _CHANGING_CHAR.search(text) is None:
+        # Only ASCII and _IDENTITY_RANGES characters, which str.lower() leaves alone (tested).
+        return _fold_ascii(text)
+    return None
+
+
+def word_spans(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the word tokens of folded ``text`` (:data:`TOKEN_RE`'s tokens)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    if text.isascii():
+        # _ASCII_TOKEN_RE's tokens without a match object each: with every other character made a
+        # space, the tokens are the non-empty pieces between single spaces.
+        pos = 0
+        for piece in text.translate(_ASCII_NON_WORD).split(" "):
+            size = len(piece)
+            if size:
+                starts.append(pos)
+                ends.append(pos + size)
+            pos += size + 1
+    else:
+        for m in _FAST_TOKEN_RE.finditer(text):
+            span = m.span()
+            starts.append(span[0])
+            ends.append(span[1])
+    return starts, ends
+
+
+def _load_scans() -> tuple[Callable[[str], str | None], Callable[[str], tuple[list[int], list[int]]]]:
+    """:func:`fold_narrow` and :func:`word_spans`, from ``enrich._scan`` when that is usable (the same
+    results, tested; one pass in C instead of regex scans and method calls)."""
+    from enrich._compiled import native_module
+
+    scan = native_module("enrich._scan")
+    if scan is None:
+        return fold_narrow, word_spans
+    table = "".join(FOLD[cp] for cp in range(128))
+    if len(table) != 128:  # pragma: no cover - every ASCII character folds to one character (tested)
+        return fold_narrow, word_spans
+    return (partial(scan.fold_narrow, table, _ranges(_IDENTITY_RANGES)),
+            partial(scan.word_spans, _ranges(_HANGUL), _ranges(_UNSPACED)))
+
+
 def _fold_parts(parts: list[str], translated: list[int] | None = None) -> list[str]:
     """Default fold of ``_NON_ASCII_RUN.split(text)``: alternating ASCII and non-ASCII runs.
 
@@ -135,8 +197,9 @@ def _collapse(text: str) -> str:
 def fold(text: str, keep_case: bool = False, keep_accents: bool = False) -> str:
     """Fold ``text`` (see module docstring). Keeping case or accents serves case/accent-sensitive terms."""
     if not keep_case and not keep_accents:
-        if text.isascii():
-            return _collapse(_fold_ascii(text))
+        narrow = _fold_narrow(text)
+        if narrow is not None:
+            return _collapse(narrow)
         return _collapse("".join(_fold_parts(_NON_ASCII_RUN.split(text))))
     table = _TABLES.get((keep_case, keep_accents))
     if table is None:
@@ -189,9 +252,9 @@ class FoldedText:
         self._ascii = original.isascii()
         self._parts: list[str] = []  # _NON_ASCII_RUN.split(original), if some run folds char by char
         self._translated: list[int] = []  # the indices of those parts
-        if self._ascii or _CHANGING_CHAR.search(original) is None:
-            # Only ASCII and _IDENTITY_RANGES characters, which str.lower() leaves alone (tested).
-            self._unfolded = _fold_ascii(original)
+        narrow = _fold_narrow(original)
+        if narrow is not None:
+            self._unfolded = narrow
         else:
             self._parts = _NON_ASCII_RUN.split(original)
             self._unfolded = "".join(_fold_parts(self._parts, self._translated))
@@ -238,25 +301,7 @@ class FoldedText:
     def token_index(self, start: int, end: int) -> tuple[int, int]:
         """First and last word-token index covered by the folded span ``[start, end)``."""
         if self._tokens is None:
-            t_starts: list[int] = []
-            t_ends: list[int] = []
-            f = self.folded
-            if f.isascii():
-                # _ASCII_TOKEN_RE's tokens without a match object each: with every other character
-                # made a space, the tokens are the non-empty pieces between single spaces.
-                pos = 0
-                for piece in f.translate(_ASCII_NON_WORD).split(" "):
-                    size = len(piece)
-                    if size:
-                        t_starts.append(pos)
-                        t_ends.append(pos + size)
-                    pos += size + 1
-            else:
-                for m in _FAST_TOKEN_RE.finditer(f):
-                    span = m.span()
-                    t_starts.append(span[0])
-                    t_ends.append(span[1])
-            self._tokens = (t_starts, t_ends)
+            self._tokens = _word_spans(self.folded)
         t_starts, t_ends = self._tokens
         first = bisect_right(t_ends, start)
         last = bisect_left(t_starts, end) - 1
@@ -317,3 +362,6 @@ class _MaskTable(dict[int, int]):
 
 MASK: Final = _MaskTable()
 """``str.translate`` table used by :attr:`FoldedText.masked`."""
+
+
+_fold_narrow, _word_spans = _load_scans()

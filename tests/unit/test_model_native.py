@@ -71,6 +71,19 @@ def test_values_become_the_instance_dict_and_the_dict_is_not_copied() -> None:
     assert gc.is_tracked(made)
 
 
+def test_the_fields_set_is_a_fresh_copy_of_the_given_set() -> None:
+    names = ("lang", "confidence", "method")
+    template = set(names)
+    first = _model.make(LanguageGuess, {"lang": "en", "confidence": 0.5, "method": "x"}, names, template)
+    second = _model.make(LanguageGuess, {"lang": "ko", "confidence": 0.9, "method": "x"}, names, template)
+    assert first.model_fields_set == second.model_fields_set == template
+    assert first.model_fields_set is not template and first.model_fields_set is not second.model_fields_set
+    first.model_fields_set.add("junk")  # an instance's set is its own
+    assert template == set(names) and second.model_fields_set == template
+    with pytest.raises(TypeError):
+        _model.make(LanguageGuess, {"lang": "en", "confidence": 0.5, "method": "x"}, names, frozenset(names))
+
+
 def test_make_builds_nothing_unless_the_keys_are_the_fields_in_order() -> None:
     names = ("lang", "confidence", "method")
     assert _model.make(LanguageGuess, {"confidence": 0.5, "lang": "en", "method": "x"}, names) is None

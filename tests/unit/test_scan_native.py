@@ -147,3 +147,84 @@ def test_redactor_skips_only_texts_without_enough_digits() -> None:
     assert changed >= 3  # the rules did run where there were numbers
     with pytest.raises(TypeError):
         _scan.has_decimals(b"123", 1)  # type: ignore[arg-type]
+
+
+# -- parsed ranges are cached by identity, never reused for another object -----------------------------
+
+def test_script_counts_follow_a_change_of_ranges_object() -> None:
+    latin = (((0x61, 0x7A),),)  # one "script": a-z
+    digits = (((0x30, 0x39),),)
+    for _ in range(3):
+        assert _scan.script_counts(latin, "ab1") == (0, 2, 2)
+        assert _scan.script_counts(digits, "ab1") == (0, 1, 2)
+        assert _scan.script_counts(tuple(tuple(r) for r in latin), "1") is None  # an equal, new object
+    with pytest.raises(TypeError):
+        _scan.script_counts(((("a", 2),),), "x")  # type: ignore[arg-type]
+    assert _scan.script_counts(latin, "z") == (0, 1, 1)  # a failed parse leaves the cache usable
+
+
+# -- fold_narrow and word_spans: the matcher's folding and tokens ---------------------------------------
+
+# ASCII (controls, whitespace, letters), characters that fold to themselves (CJK, kana, Hangul,
+# emoji), characters that do not (accents, full-width, ligatures, typographic quotes, joiners), and
+# edges of the identity ranges.
+_FOLD_ALPHABET = list("aZ _-'.1\t\n\x0b\x1c\x00\x7f") + [
+    "한", "漢", "か", "カ", "\u2600", "\u27bf", "\u27c0", "\U0001f600", "\U0001faff", "\U0001fb00", "é", "Ａ", "ﬁ",
+    "\u2019", "\u200d", "\u00ad", "\u3000", "İ", "ß", "\u3041", "\u3040", "\ud7a3", "\ud7a4", "ㄱ", "\u0e01",
+]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FOLD_ALPHABET), max_size=30).map("".join))
+def test_fold_narrow_equals_the_python_fold(text: str) -> None:
+    from enrich.matching import normalize
+
+    assert normalize._fold_narrow(text) == normalize.fold_narrow(text)
+    assert normalize._fold_narrow is not normalize.fold_narrow  # the native one ran
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=60))
+def test_fold_narrow_equals_the_python_fold_on_any_text(text: str) -> None:
+    from enrich.matching import normalize
+
+    assert normalize._fold_narrow(text) == normalize.fold_narrow(text)
+
+
+def test_identity_ranges_parse_to_the_class() -> None:
+    from enrich.matching.normalize import _IDENTITY_RANGES, _IDENTITY_RUN, _ranges
+
+    in_ranges = {c for first, last in _ranges(_IDENTITY_RANGES) for c in range(first, last + 1)}
+    assert in_ranges == {c for c in range(0x110000) if _IDENTITY_RUN.fullmatch(chr(c))}
+
+
+_TOKEN_ALPHABET = list("ab_1 .-'") + ["한", "ㄱ", "\u1100", "\u3164", "か", "漢", "ไ", "é", "\u0301", "٣", "\u00b2",
+                                       "\U00020000", "\U0001f600", "ｶ", "\u3005", "\u3000"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TOKEN_ALPHABET), max_size=30).map("".join))
+def test_word_spans_equal_the_token_regex(text: str) -> None:
+    from enrich.matching import normalize
+
+    expected = ([m.start() for m in normalize.TOKEN_RE.finditer(text)],
+                [m.end() for m in normalize.TOKEN_RE.finditer(text)])
+    assert normalize._word_spans(text) == normalize.word_spans(text) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=60))
+def test_word_spans_equal_the_token_regex_on_any_text(text: str) -> None:
+    from enrich.matching import normalize
+
+    assert normalize._word_spans(text) == normalize.word_spans(text)
+
+
+def test_fold_narrow_and_word_spans_reject_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        _scan.fold_narrow("short", (), "x")
+    with pytest.raises(TypeError):
+        _scan.fold_narrow("x" * 128, (("a", "b"),), "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _scan.word_spans((), (), b"x")  # type: ignore[arg-type]
+    assert _scan.word_spans((), (), "") == ([], [])
