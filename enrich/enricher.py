@@ -84,7 +84,7 @@ class Enricher:
         priority = self.prioritizer.decide(intents, sentiment, raw.author.followers, raw.engagement)
         author = self._author(raw.author)
         enrich_us = (perf_counter_ns() - t0) // 1000
-        return self._build(raw.__dict__, text, author, language, topics, sentiment, intents, priority,
+        return self._build(raw.__dict__, raw.key, text, author, language, topics, sentiment, intents, priority,
                            _times(ingested_at, enriched_at, enrich_us))
 
     def enrich_many(self, raws: Sequence[RawMention], enriched_at: datetime,
@@ -126,7 +126,16 @@ class Enricher:
         texts = [redact(values["text"]) for values in raw_fields]
         languages = [detect(text, values["lang"]) for text, values in zip(texts, raw_fields, strict=True)]
         langs = [language.lang for language in languages]
-        topics = [match(text, fields(raw, lang)) for text, raw, lang in zip(texts, raws, langs, strict=True)]
+        # Fields and matching in separate passes, like every component: each one's code then stays in
+        # the CPU's instruction cache for the whole batch (instruction-cache misses are a large part
+        # of this step's time).
+        post_fields = [fields(raw, lang) for raw, lang in zip(raws, langs, strict=True)]
+        # A matcher with match_many (WatchlistMatcher) matches the batch step by step; others post by post.
+        match_many = getattr(self.matcher, "match_many", None)
+        if match_many is not None:
+            topics = match_many(texts, post_fields)
+        else:
+            topics = [match(text, values) for text, values in zip(texts, post_fields, strict=True)]
         sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
         intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
         raw_authors = [values["author"] for values in raw_fields]
@@ -136,8 +145,9 @@ class Enricher:
         enrich_us = (perf_counter_ns() - t0) // 1000 // len(raws)
         # One ProcessingTimes for the batch: its values are the same for every mention, and models are frozen.
         times = _times(ingested_at, enriched_at, enrich_us)
-        return [self._build(raw_fields[i], texts[i], authors[i], languages[i], topics[i], sentiments[i], intents[i],
-                            priorities[i], times) for i in range(len(raws))]
+        keys = [mention_key(values["platform"], values["source_id"]) for values in raw_fields]  # = RawMention.key
+        return [self._build(raw_fields[i], keys[i], texts[i], authors[i], languages[i], topics[i], sentiments[i],
+                            intents[i], priorities[i], times) for i in range(len(raws))]
 
     def _author(self, author: Author) -> Author:
         hashed = self.redactor.author_id(author.id)
@@ -146,8 +156,8 @@ class Enricher:
         return author
 
     @staticmethod
-    def _build(raw_fields: dict[str, Any], text: str, author: Author, language: LanguageGuess, topics: list[TopicMatch],
-               sentiment: Sentiment | None, intents: list[str], priority: Priority,
+    def _build(raw_fields: dict[str, Any], key: str, text: str, author: Author, language: LanguageGuess,
+               topics: list[TopicMatch], sentiment: Sentiment | None, intents: list[str], priority: Priority,
                times: ProcessingTimes) -> EnrichedMention:
         # Inputs are already validated models: build the output without validating them again
         # (hot path; see enrich._trusted): one dict literal in EnrichedMention's field order (the
@@ -172,7 +182,7 @@ class Enricher:
             "repost_of_id": raw_fields["repost_of_id"],
             "source_tags": raw_fields["source_tags"],
             "extras": raw_fields["extras"],
-            "mention_key": mention_key(raw_fields["platform"], raw_fields["source_id"]),  # = RawMention.key
+            "mention_key": key,
             "topics": topics,
             "sentiment": sentiment,
             "language": language,

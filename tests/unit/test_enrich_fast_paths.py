@@ -303,3 +303,40 @@ def test_ascii_non_word_table_blanks_exactly_the_non_word_characters() -> None:
                                  "https://xn--bcher-kva.example/", "https://ex%41mple.com/", " https://x.com/ "])
 def test_url_host_fast_path_equals_urlsplit(url: str) -> None:
     assert url_host(url) == _urlsplit_host(url)
+
+
+# -- matching a batch step by step --------------------------------------------------------------------
+
+def test_match_many_equals_match_per_post() -> None:
+    from bench.bench_matching import make_watchlist
+    from enrich.matching import WatchlistMatcher, mention_fields, parse_watchlist
+    from enrich.matching.watchlist import Watchlist
+
+    sample = parse_watchlist((ROOT / "config" / "watchlist.yaml").read_text(), "config/watchlist.yaml")
+    matcher = WatchlistMatcher(Watchlist(topics=[*sample.topics, *make_watchlist(300).topics]))
+    raws = _sample(400)
+    texts = [raw.text for raw in raws]
+    fields = [mention_fields(raw) for raw in raws]
+    fields[0] = None  # type: ignore[call-overload]  # a post without fields
+    batch = matcher.match_many(texts, fields)
+    assert batch == [matcher.match(text, values) for text, values in zip(texts, fields, strict=True)]
+    assert sum(map(len, batch)) > len(raws) // 2  # the synthetic topics do match
+    assert matcher.match_many([], []) == []
+
+
+def test_enrich_many_with_a_matcher_without_match_many(enricher: Enricher) -> None:
+    from dataclasses import replace
+
+    class OnePostAtATime:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def match(self, text: str, fields: dict[str, Any] | None = None) -> list[TopicMatch]:
+            return self.inner.match(text, fields)  # type: ignore[no-any-return]
+
+    plain = replace(enricher, matcher=OnePostAtATime(enricher.matcher))
+    raws = _sample(60)
+    got = plain.enrich_many(raws, NOW)
+    expected = enricher.enrich_many(raws, NOW)
+    assert [m.model_dump(exclude={"times"}) for m in got] == [m.model_dump(exclude={"times"}) for m in expected]
+    assert any(m.topics for m in got)
