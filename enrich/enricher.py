@@ -124,19 +124,28 @@ class Enricher:
         # __getattr__ hook, several times the cost of a dict read.
         raw_fields = [raw.__dict__ for raw in raws]
         texts = [redact(values["text"]) for values in raw_fields]
-        languages = [detect(text, values["lang"]) for text, values in zip(texts, raw_fields, strict=True)]
+        # Components with a batch method run it (step by step over the batch: see detect_many,
+        # match_many); others are called per post.
+        detect_many = getattr(self.detector, "detect_many", None)
+        if detect_many is not None:
+            languages = detect_many(texts, [values["lang"] for values in raw_fields])
+        else:
+            languages = [detect(text, values["lang"]) for text, values in zip(texts, raw_fields, strict=True)]
         langs = [language.lang for language in languages]
         # Fields and matching in separate passes, like every component: each one's code then stays in
         # the CPU's instruction cache for the whole batch (instruction-cache misses are a large part
         # of this step's time).
         post_fields = [fields(raw, lang) for raw, lang in zip(raws, langs, strict=True)]
-        # A matcher with match_many (WatchlistMatcher) matches the batch step by step; others post by post.
         match_many = getattr(self.matcher, "match_many", None)
         if match_many is not None:
             topics = match_many(texts, post_fields)
         else:
             topics = [match(text, values) for text, values in zip(texts, post_fields, strict=True)]
-        sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        score_many = getattr(self.scorer, "score_many", None)
+        if score_many is not None:
+            sentiments = score_many(texts, langs)
+        else:
+            sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
         intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
         raw_authors = [values["author"] for values in raw_fields]
         priorities = [decide(tags, sentiment, author.followers, values["engagement"]) for tags, sentiment, author, values

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -221,9 +221,39 @@ class LanguageDetector:
 
     def detect(self, text: str, hint: str | None = None) -> LanguageGuess:
         """Guess the language of ``text``; ``hint`` is the source's own tag, used when unsure."""
-        cfg = self.config
         hint_lang = normalise_hint(hint)
-        cleaned = self._strip(text)
+        routed = self._route(text, self._strip(text), hint_lang)
+        if isinstance(routed, str):
+            return self._decide(self._predict(routed), hint_lang)
+        return routed
+
+    def detect_many(self, texts: Sequence[str], hints: Sequence[str | None]) -> list[LanguageGuess]:
+        """:meth:`detect` of each text (with the hint at the same index), one step at a time over the
+        batch (markup stripping, routing, fastText, decisions): each step's code and tables then
+        stay in the CPU caches, which makes it faster than one post at a time."""
+        hint_langs = [normalise_hint(hint) for hint in hints]
+        strip = self._strip
+        cleaned = [strip(text) for text in texts]
+        route = self._route
+        routed = [route(text, clean, hint_lang) for text, clean, hint_lang in zip(texts, cleaned, hint_langs,
+                                                                                  strict=True)]
+        predict = self._predict
+        predictions = [predict(r) if isinstance(r, str) else None for r in routed]
+        out: list[LanguageGuess] = []
+        for r, prediction, hint_lang in zip(routed, predictions, hint_langs, strict=True):
+            if isinstance(r, str):
+                assert prediction is not None  # predicted above for every sample
+                out.append(self._decide(prediction, hint_lang))
+            else:
+                out.append(r)
+        return out
+
+    def _route(self, text: str, cleaned: str, hint_lang: str | None) -> LanguageGuess | str:
+        """The guess when no fastText prediction is needed, else the sample to predict on.
+
+        ``cleaned`` is ``self._strip(text)``.
+        """
+        cfg = self.config
         if self._enough_letters.search(cleaned) is None:
             # Hashtag-only posts: the tags are the only words there are.
             cleaned = " ".join(_HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").split())
@@ -242,7 +272,12 @@ class LanguageDetector:
         if sample.isupper():
             # fastText reads all-caps Latin text as noise (often Japanese); shouting is still English.
             sample = sample.lower()
-        label, score = self._predict(sample)
+        return sample
+
+    def _decide(self, prediction: tuple[str, float], hint_lang: str | None) -> LanguageGuess:
+        """The guess from fastText's top (label, probability)."""
+        cfg = self.config
+        label, score = prediction
         lang = label[9:]  # "__label__en" -> "en"
         confidence = min(float(score), 1.0)
         if hint_lang is not None and hint_lang != lang and confidence < cfg.hint_below:

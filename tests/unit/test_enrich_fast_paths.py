@@ -340,3 +340,36 @@ def test_enrich_many_with_a_matcher_without_match_many(enricher: Enricher) -> No
     expected = enricher.enrich_many(raws, NOW)
     assert [m.model_dump(exclude={"times"}) for m in got] == [m.model_dump(exclude={"times"}) for m in expected]
     assert any(m.topics for m in got)
+
+
+@pytest.mark.parametrize("trust_hint", [False, True])
+def test_detect_many_equals_detect_per_text(trust_hint: bool) -> None:
+    detector = LanguageDetector(LanguageConfig(trust_hint=trust_hint))
+    raws = _sample(300)
+    texts = [raw.text for raw in raws] + ["", "#samsung #galaxy", "LOL OMG THIS IS GREAT", "너무 좋아요", "ok",
+                                           "Das Display ist nach zwei Tagen kaputt", "https://x.com/a @ann"]
+    hints = [raw.lang for raw in raws] + [None, "en", None, "en", "ko", "de-DE", "und"]
+    got = detector.detect_many(texts, hints)
+    assert got == [detector.detect(text, hint) for text, hint in zip(texts, hints, strict=True)]
+    assert {g.method for g in got} >= {"fasttext", "script"}
+    assert detector.detect_many([], []) == []
+
+
+def test_score_many_equals_score_per_text() -> None:
+    from enrich.korean import KoreanSentimentAnalyzer
+    from enrich.multilingual import SentimentRouter
+
+    class DictOnly:  # an analyzer without the tuple API: polarity_scores only
+        name = "dict-only"
+
+        def polarity_scores(self, text: str) -> dict[str, float]:
+            return KoreanSentimentAnalyzer().polarity_scores(text)
+
+    raws = _sample(200)
+    texts = [raw.text for raw in raws] + ["great!", "별로예요", "bof", "terrible"]
+    langs = [raw.lang or "en" for raw in raws] + ["EN", "ko", "fr", "und"]
+    for router in (SentimentRouter(), SentimentRouter({"en": SentimentRouter()._routes["en"][0], "ko": DictOnly()})):
+        got = router.score_many(texts, langs)
+        assert got == [router.score(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        assert any(s is None for s in got) and {s.analyzer for s in got if s is not None} >= {"vader"}
+    assert SentimentRouter().score_many([], []) == []
