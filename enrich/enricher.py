@@ -146,7 +146,11 @@ class Enricher:
             sentiments = score_many(texts, langs)
         else:
             sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
-        intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        tag_many = getattr(self.tagger, "tag_many", None)
+        if tag_many is not None:
+            intents = tag_many(texts, langs)
+        else:
+            intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
         raw_authors = [values["author"] for values in raw_fields]
         priorities = [decide(tags, sentiment, author.followers, values["engagement"]) for tags, sentiment, author, values
                       in zip(intents, sentiments, raw_authors, raw_fields, strict=True)]

@@ -7,7 +7,7 @@ many phrases there are; the few regular expressions run after it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -132,9 +132,15 @@ class IntentTagger:
 
     def tag(self, text: str, lang: str) -> list[str]:
         """Return the tags of ``text`` (e.g. ``["crisis", "crisis:outage", "complaint"]``)."""
-        folded = text.lower()
-        if not folded.isascii():  # _FOLD only maps non-ASCII characters
-            folded = _fold(folded)
+        return self._tag_folded(_folded(text), lang)
+
+    def tag_many(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[str]]:
+        """:meth:`tag` of each text (in the language at the same index): all texts are folded first,
+        then scanned, so each step's code stays in the CPU's instruction cache."""
+        folded = [_folded(text) for text in texts]
+        return [self._tag_folded(f, lang) for f, lang in zip(folded, langs, strict=True)]
+
+    def _tag_folded(self, folded: str, lang: str) -> list[str]:
         own = self._by_lang.get(lang.lower())
         rule_sets = (own, self._any) if own is not None else (*self._all, self._any)
         hits: set[str] = set()
@@ -166,6 +172,14 @@ class IntentTagger:
                 continue
             if pattern.search(folded):
                 hits.add(tag)
+
+
+def _folded(text: str) -> str:
+    """What the rules are matched against: lower case, typographic punctuation made ASCII."""
+    folded = text.lower()
+    if not folded.isascii():  # _FOLD only maps non-ASCII characters
+        folded = _fold(folded)
+    return folded
 
 
 def _fold(text: str) -> str:

@@ -29,17 +29,24 @@ class WatchlistMatcher:
     def match_many(self, texts: Sequence[str], fields: Sequence[Mapping[str, Any] | None]) -> list[list[TopicMatch]]:
         """:meth:`match` of each text (with the fields at the same index), computed step by step over
         the batch, which is faster than one post at a time (see ``Engine.matching_many``)."""
-        return [self._explain(post, matched) for post, matched in self._engine.matching_many(texts, fields)]
+        queries = self._engine.queries
+        # The explanations of the whole batch, then the models (one step at a time, as above).
+        explained = [[(qi, queries[qi].explain(post)) for qi in matched]
+                     for post, matched in self._engine.matching_many(texts, fields)]
+        return [self._models(found) for found in explained]
 
     def _explain(self, post: Post, matched: list[int]) -> list[TopicMatch]:
         if not matched:
             return []
         queries = self._engine.queries
+        return self._models([(qi, queries[qi].explain(post)) for qi in matched])
+
+    def _models(self, explained: list[tuple[int, tuple[list[str], list[tuple[int, int]]]]]) -> list[TopicMatch]:
+        """TopicMatch models from (query index, (terms, spans)) pairs."""
         labels = self._labels
         out = []
-        for qi in matched:
+        for qi, (terms, spans) in explained:
             topic_id, group = labels[qi]
-            terms, spans = queries[qi].explain(post)
             # Every value is valid by construction (ids and groups were validated with the watchlist).
             out.append(trusted(TopicMatch, {"topic_id": topic_id, "group": group, "terms": terms,
                                             "spans": spans}))

@@ -373,3 +373,16 @@ def test_score_many_equals_score_per_text() -> None:
         assert got == [router.score(text, lang) for text, lang in zip(texts, langs, strict=True)]
         assert any(s is None for s in got) and {s.analyzer for s in got if s is not None} >= {"vader"}
     assert SentimentRouter().score_many([], []) == []
+
+
+def test_tag_many_equals_tag_per_text() -> None:
+    from enrich.intent import IntentTagger
+
+    tagger = IntentTagger.default()
+    raws = _sample(300)
+    texts = [raw.text for raw in raws] + ["Is the app down?", "서버 먹통이에요 언제 복구되나요？", "I don\u2019t like it", ""]
+    langs = [raw.lang or "und" for raw in raws] + ["EN", "ko", "en", "fr"]
+    got = tagger.tag_many(texts, langs)
+    assert got == [tagger.tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
+    assert sum(1 for tags in got if tags) > 50  # the rules do fire
+    assert tagger.tag_many([], []) == []
