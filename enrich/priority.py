@@ -94,7 +94,8 @@ class Prioritizer:
         counters = engagement.__dict__
         total = 0
         for name, weight in self._weights:
-            total += counters[name] * weight
+            count: int = counters[name]  # typed: compiled, the arithmetic below is on native ints
+            total += count * weight
         return total
 
     def _level(self, scored: list[tuple[int, str]]) -> PriorityLevel:

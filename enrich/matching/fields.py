@@ -354,13 +354,18 @@ def field_anchors(view: FieldView, names: frozenset[str]) -> list[str]:
     return keys
 
 
+_SITE_CACHE_SIZE: Final = 4096
+
+
 class FieldAnchorIndex:
     """Candidate queries for a post's field values: :func:`field_anchors` and the dict lookup of its
     keys in one pass, without building the key strings (this runs for every post)."""
 
-    __slots__ = ("_site", "_links", "_other")
+    __slots__ = ("_site", "_links", "_other", "_by_site")
 
     def __init__(self, by_key: Mapping[str, tuple[int, ...]]) -> None:
+        # Candidates per site, remembered: posts come from a few thousand sites at most.
+        self._by_site: dict[str, tuple[int, ...]] = {}
         tables: dict[str, dict[str, tuple[int, ...]]] = {}
         for key, queries in by_key.items():
             name, value = key.split("\x00", 1)
@@ -375,7 +380,12 @@ class FieldAnchorIndex:
     def add_candidates(self, view: FieldView, out: set[int]) -> None:
         """Add to ``out`` the queries anchored on one of the post's field values."""
         if self._site:
-            self._add_suffixes(self._site, view.get("site", ""), out)
+            site = view.get("site", "")
+            found = self._by_site.get(site)
+            if found is None:
+                found = self._site_candidates(site)
+            if found:
+                out.update(found)
         if self._links:
             for link in view.get("links", ()):
                 self._add_suffixes(self._links, url_host(link), out)
@@ -385,6 +395,16 @@ class FieldAnchorIndex:
                 found = table.get(value if isinstance(value, str) else f"{value}")
                 if found:
                     out.update(found)
+
+    def _site_candidates(self, site: str) -> tuple[int, ...]:
+        """The queries anchored on ``site`` or a parent domain of it (cached, see ``_by_site``)."""
+        found: set[int] = set()
+        if self._site:
+            self._add_suffixes(self._site, site, found)
+        if len(self._by_site) >= _SITE_CACHE_SIZE:
+            self._by_site.clear()
+        result = self._by_site[site] = tuple(found)
+        return result
 
     @staticmethod
     def _add_suffixes(table: dict[str, tuple[int, ...]], host: str, out: set[int]) -> None:

@@ -386,3 +386,17 @@ def test_tag_many_equals_tag_per_text() -> None:
     assert got == [tagger.tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
     assert sum(1 for tags in got if tags) > 50  # the rules do fire
     assert tagger.tag_many([], []) == []
+
+
+def test_field_anchor_index_remembers_sites_without_changing_results() -> None:
+    by_key = {"site\x00reddit.com": (1,), "site\x00x.com": (2,), "site\x00old.reddit.com": (3,), "site\x00": (4,)}
+    index = FieldAnchorIndex(by_key)
+    sites = ["reddit.com", "old.reddit.com", "a.old.reddit.com", "x.com", "y.com", ""] * 3
+    sites += [f"s{i}.reddit.com" for i in range(5000)]  # more than the cache holds: it is cleared and refilled
+    for site in sites:
+        expected: set[int] = set()
+        for key in field_anchors(FieldView({"site": site}), frozenset({"site"})):
+            expected.update(by_key.get(key, ()))
+        got: set[int] = set()
+        index.add_candidates(FieldView({"site": site}), got)
+        assert got == expected, site
