@@ -135,7 +135,11 @@ class Enricher:
         # Fields and matching in separate passes, like every component: each one's code then stays in
         # the CPU's instruction cache for the whole batch (instruction-cache misses are a large part
         # of this step's time).
-        post_fields = [fields(raw, lang) for raw, lang in zip(raws, langs, strict=True)]
+        fields_many = getattr(self.fields, "many", None)
+        if fields_many is not None:
+            post_fields = fields_many(raws, langs)
+        else:
+            post_fields = [fields(raw, lang) for raw, lang in zip(raws, langs, strict=True)]
         match_many = getattr(self.matcher, "match_many", None)
         if match_many is not None:
             topics = match_many(texts, post_fields)

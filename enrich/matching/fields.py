@@ -7,8 +7,8 @@ brings any fields dict (also hand-written ones in tests) to the canonical form t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache, partial
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -560,6 +560,27 @@ def mention_fields(mention: RawMention, lang: str | None = None,
     return fields
 
 
-def fields_for(names: frozenset[str] | None) -> Callable[..., dict[str, Any]]:
+class FieldsFor:
+    """:func:`mention_fields` computing only ``names``: ``FieldsFor(names)(mention, lang)``.
+
+    A class rather than ``functools.partial``: a partial with a keyword argument is called through
+    the slow generic call path (argument dict and all), once per post.
+    """
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: frozenset[str] | None) -> None:
+        self.names = names
+
+    def __call__(self, mention: RawMention, lang: str | None = None) -> dict[str, Any]:
+        return mention_fields(mention, lang, self.names)
+
+    def many(self, mentions: Sequence[RawMention], langs: Sequence[str | None]) -> list[dict[str, Any]]:
+        """The fields of each mention (with the language at the same index)."""
+        names = self.names
+        return [mention_fields(mention, lang, names) for mention, lang in zip(mentions, langs, strict=True)]
+
+
+def fields_for(names: frozenset[str] | None) -> FieldsFor:
     """:func:`mention_fields` computing only ``names`` (e.g. ``fields_for(matcher.field_names)``)."""
-    return partial(mention_fields, names=names)
+    return FieldsFor(names)

@@ -400,3 +400,17 @@ def test_field_anchor_index_remembers_sites_without_changing_results() -> None:
         got: set[int] = set()
         index.add_candidates(FieldView({"site": site}), got)
         assert got == expected, site
+
+
+@pytest.mark.parametrize("names", [None, frozenset(), frozenset({"site", "links", "lang"}),
+                                   frozenset({"continent", "rating", "authorFollowers"})])
+def test_fields_for_equals_mention_fields(names: frozenset[str] | None) -> None:
+    from enrich.matching import fields_for, mention_fields
+
+    raws = _sample(200)
+    langs = [None if i % 3 else "ko" for i in range(len(raws))]
+    builder = fields_for(names)
+    expected = [mention_fields(raw, lang, names=names) for raw, lang in zip(raws, langs, strict=True)]
+    assert [builder(raw, lang) for raw, lang in zip(raws, langs, strict=True)] == expected
+    assert builder.many(raws, langs) == expected
+    assert builder(raws[0]) == mention_fields(raws[0], names=names)
