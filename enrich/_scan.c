@@ -10,6 +10,8 @@
  * - script_counts(ranges, text): enrich.language.script_counts, what script routing decides on;
  * - has_decimals(text, n): whether text holds at least n decimal digits (str.isdecimal per
  *   character, as re's \d), the precondition of enrich.privacy's number rules;
+ * - has_letters(n, text): whether text holds at least n letters ([^\W\d_]), language detection's
+ *   "enough to go on" test;
  * - fold_narrow(table, ranges, text): enrich.matching.normalize's fold of text made only of ASCII
  *   and characters that fold to themselves (None for any other text);
  * - word_spans(hangul, unspaced, text): the word tokens of enrich.matching.normalize.
@@ -338,6 +340,35 @@ scan_has_decimals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_FALSE;
 }
 
+/* ---- has_letters: at least n letters (re's [^\W\d_]) -------------------------------------------- */
+
+static PyObject *
+scan_has_letters(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyLong_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "has_letters(n: int, text: str) takes two arguments");
+        return NULL;
+    }
+    Py_ssize_t want = PyLong_AsSsize_t(args[0]);
+    if (want == -1 && PyErr_Occurred())
+        return NULL;
+    if (PyUnicode_READY(args[1]) < 0)
+        return NULL;
+    if (want <= 0)
+        Py_RETURN_TRUE;
+    int kind = PyUnicode_KIND(args[1]);
+    const void *data = PyUnicode_DATA(args[1]);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(args[1]), seen = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        /* \w minus \d minus "_": Py_UNICODE_ISALNUM and not Py_UNICODE_ISDECIMAL, as re on str */
+        int letter = c < 128 ? ((c | 32) >= 'a' && (c | 32) <= 'z') : (Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c));
+        if (letter && ++seen >= want)
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 /* ---- fold_narrow: enrich.matching.normalize's fold of text without per-character table work ---
  *
  * fold_narrow(table, ranges, text): None if text holds a character that is neither ASCII nor in
@@ -476,6 +507,9 @@ static PyMethodDef scan_functions[] = {
     {"has_decimals", (PyCFunction)(void (*)(void))scan_has_decimals, METH_FASTCALL,
      "has_decimals(text: str, n: int) -> bool\n\n"
      "Whether text holds at least n decimal digits (what re's \\d matches)."},
+    {"has_letters", (PyCFunction)(void (*)(void))scan_has_letters, METH_FASTCALL,
+     "has_letters(n: int, text: str) -> bool\n\n"
+     "Whether text holds at least n letters (what re's [^\\W\\d_] matches)."},
     {"fold_narrow", (PyCFunction)(void (*)(void))scan_fold_narrow, METH_FASTCALL,
      "fold_narrow(table: str, ranges: tuple, text: str) -> str | None\n\n"
      "text with each ASCII character c replaced by table[c], or None if a character is neither\n"

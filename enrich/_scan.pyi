@@ -17,3 +17,6 @@ def word_spans(hangul: tuple[tuple[int, int], ...], unspaced: tuple[tuple[int, i
                /) -> tuple[list[int], list[int]]:
     """Starts and ends of the word tokens: runs of ``hangul``, single ``unspaced`` characters, runs of
     other word characters (``\\w``)."""
+
+def has_letters(n: int, text: str, /) -> bool:
+    """Whether ``text`` holds at least ``n`` letters (the characters re's ``[^\\W\\d_]`` matches)."""

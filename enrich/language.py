@@ -167,6 +167,27 @@ def _load_script_counts() -> Callable[[str], tuple[int, int, int] | None]:
     return counts
 
 
+def has_letters_regex(n: int) -> re.Pattern[str]:
+    r"""The reference of the letter count: a match means at least ``n`` letters (``[^\W\d_]``)."""
+    return re.compile(r"(?:[^\W\d_].*?){" + str(n) + "}", re.DOTALL)
+
+
+def _load_has_letters(n: int) -> Callable[[str], bool]:
+    """``text -> at least n letters``: ``enrich._scan.has_letters`` when usable, else the regex."""
+    from enrich._compiled import native_module
+
+    _scan = native_module("enrich._scan")
+    if _scan is not None:
+        native: Callable[[str], bool] = partial(_scan.has_letters, n)
+        return native
+    regex = has_letters_regex(n)
+
+    def search(text: str) -> bool:
+        return regex.search(text) is not None
+
+    return search
+
+
 def _load_fasttext_predict() -> Callable[[str], tuple[str, float]]:
     """``predict(line) -> (label, probability)`` of the top language, for one line of text.
 
@@ -216,8 +237,7 @@ class LanguageDetector:
         self._strip = _load_strip()  # strip_social_markup, native when enrich._scan is usable
         self._script_counts = _load_script_counts()  # likewise script_counts
         self.backend = language_backend()  # "native" or "fasttext-predict"
-        # "At least min_letters letters" as one regex search instead of counting them all.
-        self._enough_letters = re.compile(r"(?:[^\W\d_].*?){" + str(self.config.min_letters) + "}", re.DOTALL)
+        self._has_letters = _load_has_letters(self.config.min_letters)  # "at least min_letters letters"
 
     def detect(self, text: str, hint: str | None = None) -> LanguageGuess:
         """Guess the language of ``text``; ``hint`` is the source's own tag, used when unsure."""
@@ -254,10 +274,10 @@ class LanguageDetector:
         ``cleaned`` is ``self._strip(text)``.
         """
         cfg = self.config
-        if self._enough_letters.search(cleaned) is None:
+        if not self._has_letters(cleaned):
             # Hashtag-only posts: the tags are the only words there are.
             cleaned = " ".join(_HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").split())
-            if self._enough_letters.search(cleaned) is None:
+            if not self._has_letters(cleaned):
                 return self._unsure(hint_lang)
 
         if not cleaned.isascii():  # no routed script can occur in ASCII text

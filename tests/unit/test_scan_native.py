@@ -228,3 +228,34 @@ def test_fold_narrow_and_word_spans_reject_bad_arguments() -> None:
     with pytest.raises(TypeError):
         _scan.word_spans((), (), b"x")  # type: ignore[arg-type]
     assert _scan.word_spans((), (), "") == ([], [])
+
+
+# -- has_letters: language detection's "enough letters" test --------------------------------------------
+
+_LETTER_ALPHABET = list("aZ_1 .@[`{") + ["é", "한", "漢", "٣", "\u00b2", "\u0301", "Ⅻ", "\U0001d400", "\u0e50", "ß",
+                                         "\u2028", "\U0001f600", "ª"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_LETTER_ALPHABET), max_size=12).map("".join), st.integers(-1, 5))
+def test_has_letters_equals_the_regex(text: str, n: int) -> None:
+    from enrich.language import has_letters_regex
+
+    expected = has_letters_regex(max(n, 0)).search(text) is not None
+    assert _scan.has_letters(n, text) is expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=40), st.integers(0, 4))
+def test_has_letters_equals_the_regex_on_any_text(text: str, n: int) -> None:
+    from enrich.language import has_letters_regex
+
+    assert _scan.has_letters(n, text) is (has_letters_regex(n).search(text) is not None)
+
+
+def test_every_ascii_character_counts_as_the_regex_says() -> None:
+    from enrich.language import has_letters_regex
+
+    one = has_letters_regex(1)
+    for cp in range(128):
+        assert _scan.has_letters(1, chr(cp)) is (one.search(chr(cp)) is not None), cp
