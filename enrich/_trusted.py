@@ -18,17 +18,18 @@ run here in Python; :func:`model_backend` says which.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["model_backend", "trusted"]
+__all__ = ["model_backend", "trusted", "trusted_python"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _set = object.__setattr__
 # Per class: its field names and the set of them (copied for each instance's fields-set), or None.
-_SIMPLE: dict[type[BaseModel], tuple[tuple[str, ...], set[str]] | None] = {}
+# (Final: compiled, these are C statics rather than module-dict lookups on every call.)
+_SIMPLE: Final[dict[type[BaseModel], tuple[tuple[str, ...], set[str]] | None]] = {}
 
 
 def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...], set[str]], Any] | None:
@@ -46,12 +47,13 @@ def _load_native() -> Callable[[type[Any], dict[str, Any], tuple[str, ...], set[
     return make
 
 
-_make = _load_native()
+Make = Callable[[type[Any], dict[str, Any], tuple[str, ...], set[str]], Any]
+_MAKE: Final[Make | None] = _load_native()
 
 
 def model_backend() -> str:
     """``"native"`` (``enrich._model``) or ``"python"``: what builds the models :func:`trusted` returns."""
-    return "native" if _make is not None else "python"
+    return "native" if _MAKE is not None else "python"
 
 
 def _simple_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], set[str]] | None:
@@ -73,6 +75,15 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     ``values`` is used as the instance ``__dict__`` (not copied): pass a fresh dict, ideally in
     field order (as ``model_construct`` stores it; serialisers follow that order).
     """
+    return _trusted(cls, values, _MAKE)
+
+
+def trusted_python(cls: type[M], values: dict[str, Any]) -> M:
+    """:func:`trusted` without ``enrich._model``: the reference its native path is tested against."""
+    return _trusted(cls, values, None)
+
+
+def _trusted(cls: type[M], values: dict[str, Any], make: Make | None) -> M:
     try:
         simple = _SIMPLE[cls]
     except KeyError:
@@ -80,16 +91,16 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     if simple is None:
         return cls.model_construct(**values)
     names, name_set = simple
-    if _make is not None:
-        made: M | None = _make(cls, values, names, name_set)  # None: not exactly the fields in order
+    if make is not None:
+        made: M | None = make(cls, values, names, name_set)  # None: not exactly the fields in order
         if made is not None:
             return made
     if tuple(values) != names:
         if len(values) != len(names) or not set(names).issuperset(values):
             return cls.model_construct(**values)
         values = {name: values[name] for name in names}
-        if _make is not None:
-            reordered: M = _make(cls, values, names, name_set)
+        if make is not None:
+            reordered: M = make(cls, values, names, name_set)
             return reordered
     m = cls.__new__(cls)
     _set(m, "__dict__", values)

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 from enrich._trusted import trusted
 from enrich.language_config import LanguageConfig
@@ -39,7 +40,7 @@ _MARKUP = re.compile(
 
 # Scripts used by a single language (or so nearly that the exceptions do not matter for routing).
 # Han is absent on purpose: it is shared by Chinese and Japanese and decided by fastText.
-_SCRIPT_CHARS: tuple[tuple[str, str], ...] = (
+_SCRIPT_CHARS: Final[tuple[tuple[str, str], ...]] = (
     ("ko", r"\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"),
     ("ja", r"\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"),
     ("th", r"\u0e00-\u0e7f"),
@@ -61,7 +62,7 @@ _ANY_ROUTED_SCRIPT = re.compile("[" + "".join(chars for _, chars in _SCRIPT_CHAR
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 # Twitter/X and others send pseudo-codes for "no language" (und, zxx) or "only hashtags/media".
-_NON_LANGUAGE_HINTS = frozenset({"und", "zxx", "mul", "mis", "qme", "qht", "qam", "qct", "qst", "art"})
+_NON_LANGUAGE_HINTS: Final = frozenset({"und", "zxx", "mul", "mis", "qme", "qht", "qam", "qct", "qst", "art"})
 
 
 def strip_social_markup(text: str) -> str:

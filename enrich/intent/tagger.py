@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Final
 
 from enrich.aho import Finder, finder
 from enrich.intent.prefilter import first_chars
@@ -22,11 +23,11 @@ INTENTS = ("crisis", "complaint", "question", "purchase_intent", "feature_reques
 CRISIS_KINDS = ("outage", "recall", "safety", "legal", "security", "boycott")
 """Crisis sub-tags of the starter rules (reported as ``crisis:<kind>`` after ``crisis``)."""
 
-_ORDER = {tag: i for i, tag in enumerate(INTENTS)}
+_ORDER: Final = {tag: i for i, tag in enumerate(INTENTS)}
 # Typographic apostrophes and full-width punctuation people type on phones. Applied with str.replace
 # after an ``in`` test: str.translate with a dict looks every character of non-ASCII text up in the dict
 # (and raises and clears a KeyError for each one it lacks), ~4.5 µs a Korean post against ~0.1.
-_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\uff1f", "?"), ("\uff01", "!"))
+_FOLD: Final = (("\u2019", "'"), ("\u2018", "'"), ("\uff1f", "?"), ("\uff01", "!"))
 
 
 @dataclass(frozen=True)

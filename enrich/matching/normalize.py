@@ -197,7 +197,7 @@ def _collapse(text: str) -> str:
 def fold(text: str, keep_case: bool = False, keep_accents: bool = False) -> str:
     """Fold ``text`` (see module docstring). Keeping case or accents serves case/accent-sensitive terms."""
     if not keep_case and not keep_accents:
-        narrow = _fold_narrow(text)
+        narrow = _FOLD_NARROW(text)
         if narrow is not None:
             return _collapse(narrow)
         return _collapse("".join(_fold_parts(_NON_ASCII_RUN.split(text))))
@@ -252,7 +252,7 @@ class FoldedText:
         self._ascii = original.isascii()
         self._parts: list[str] = []  # _NON_ASCII_RUN.split(original), if some run folds char by char
         self._translated: list[int] = []  # the indices of those parts
-        narrow = _fold_narrow(original)
+        narrow = _FOLD_NARROW(original)
         if narrow is not None:
             self._unfolded = narrow
         else:
@@ -301,7 +301,7 @@ class FoldedText:
     def token_index(self, start: int, end: int) -> tuple[int, int]:
         """First and last word-token index covered by the folded span ``[start, end)``."""
         if self._tokens is None:
-            self._tokens = _word_spans(self.folded)
+            self._tokens = _WORD_SPANS(self.folded)
         t_starts, t_ends = self._tokens
         first = bisect_right(t_ends, start)
         last = bisect_left(t_starts, end) - 1
@@ -364,4 +364,6 @@ MASK: Final = _MaskTable()
 """``str.translate`` table used by :attr:`FoldedText.masked`."""
 
 
-_fold_narrow, _word_spans = _load_scans()
+_SCANS: Final = _load_scans()
+_FOLD_NARROW: Final = _SCANS[0]  # fold_narrow or its native twin (Final: a C static when compiled)
+_WORD_SPANS: Final = _SCANS[1]  # word_spans or its native twin

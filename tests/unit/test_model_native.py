@@ -38,9 +38,7 @@ MODELS: list[tuple[type[BaseModel], dict[str, Any]]] = [
 
 
 def _python_trusted(cls: type[BaseModel], values: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> BaseModel:
-    with monkeypatch.context() as m:
-        m.setattr(trusted_module, "_make", None)
-        return trusted(cls, values)
+    return trusted_module.trusted_python(cls, values)
 
 
 def test_the_native_builder_is_used() -> None:
