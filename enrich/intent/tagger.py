@@ -133,31 +133,38 @@ class IntentTagger:
 
     def tag(self, text: str, lang: str) -> list[str]:
         """Return the tags of ``text`` (e.g. ``["crisis", "crisis:outage", "complaint"]``)."""
-        return self._tag_folded(_folded(text), lang)
-
-    def tag_many(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[str]]:
-        """:meth:`tag` of each text (in the language at the same index): all texts are folded first,
-        then scanned, so each step's code stays in the CPU's instruction cache."""
-        folded = [_folded(text) for text in texts]
-        return [self._tag_folded(f, lang) for f, lang in zip(folded, langs, strict=True)]
-
-    def _tag_folded(self, folded: str, lang: str) -> list[str]:
-        own = self._by_lang.get(lang.lower())
-        rule_sets = (own, self._any) if own is not None else (*self._all, self._any)
+        folded = _folded(text)
+        rule_sets = self._rule_sets(lang)
         hits: set[str] = set()
         vetoed: set[str] = set()
         for rules in rule_sets:
-            self._scan(rules, folded, hits, vetoed)
-        if not hits:
-            return []
-        tags = hits - vetoed
-        for tag in list(tags):
-            if ":" in tag:
-                tags.add(tag.split(":", 1)[0])
-        return sorted(tags, key=_sort_key)
+            self._scan_phrases(rules, folded, hits, vetoed)
+        for rules in rule_sets:
+            self._scan_patterns(rules, folded, hits)
+        return _tags(hits, vetoed)
+
+    def tag_many(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[str]]:
+        """:meth:`tag` of each text (in the language at the same index), one step at a time over the
+        batch (folding, phrase scans, regular expressions), so each step's code stays in the CPU's
+        instruction cache."""
+        folded = [_folded(text) for text in texts]
+        rule_sets = [self._rule_sets(lang) for lang in langs]
+        found: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in texts]
+        for f, sets, (hits, vetoed) in zip(folded, rule_sets, found, strict=True):
+            for rules in sets:
+                self._scan_phrases(rules, f, hits, vetoed)
+        for f, sets, (hits, _) in zip(folded, rule_sets, found, strict=True):
+            for rules in sets:
+                self._scan_patterns(rules, f, hits)
+        return [_tags(hits, vetoed) for hits, vetoed in found]
+
+    def _rule_sets(self, lang: str) -> tuple[_CompiledRules, ...]:
+        """The rules for ``lang``: its own and the language-independent ones, else every language's."""
+        own = self._by_lang.get(lang.lower())
+        return (own, self._any) if own is not None else (*self._all, self._any)
 
     @staticmethod
-    def _scan(rules: _CompiledRules, folded: str, hits: set[str], vetoed: set[str]) -> None:
+    def _scan_phrases(rules: _CompiledRules, folded: str, hits: set[str], vetoed: set[str]) -> None:
         if rules.find is not None:
             last = len(folded) - 1
             for end, phrase_hits in rules.find(folded):
@@ -168,11 +175,27 @@ class IntentTagger:
                     if hit.right_boundary and end < last and _is_ascii_word_edge(folded[end + 1]):
                         continue
                     (vetoed if hit.veto else hits).add(hit.tag)
+
+    @staticmethod
+    def _scan_patterns(rules: _CompiledRules, folded: str, hits: set[str]) -> None:
+        # A pattern whose tag a phrase (of any rule set) already gave is not searched: the tags are
+        # the union of what phrases and patterns find, whatever the order.
         for tag, pattern, first in rules.patterns:
             if tag in hits or (first is not None and not _contains_any(folded, first)):
                 continue
             if pattern.search(folded):
                 hits.add(tag)
+
+
+def _tags(hits: set[str], vetoed: set[str]) -> list[str]:
+    """The reported tags: hits not vetoed, each sub-tag with its parent, in report order."""
+    if not hits:
+        return []
+    tags = hits - vetoed
+    for tag in list(tags):
+        if ":" in tag:
+            tags.add(tag.split(":", 1)[0])
+    return sorted(tags, key=_sort_key)
 
 
 def _folded(text: str) -> str:

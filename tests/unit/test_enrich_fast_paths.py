@@ -384,6 +384,17 @@ def test_tag_many_equals_tag_per_text() -> None:
     langs = [raw.lang or "und" for raw in raws] + ["EN", "ko", "en", "fr"]
     got = tagger.tag_many(texts, langs)
     assert got == [tagger.tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
+
+    def interleaved(text: str, lang: str) -> list[str]:  # the order before: each rule set's phrases, then its regexes
+        from enrich.intent.tagger import _folded, _tags
+
+        folded, hits, vetoed = _folded(text), set[str](), set[str]()
+        for rules in tagger._rule_sets(lang):
+            tagger._scan_phrases(rules, folded, hits, vetoed)
+            tagger._scan_patterns(rules, folded, hits)
+        return _tags(hits, vetoed)
+
+    assert got == [interleaved(text, lang) for text, lang in zip(texts, langs, strict=True)]
     assert sum(1 for tags in got if tags) > 50  # the rules do fire
     assert tagger.tag_many([], []) == []
 
