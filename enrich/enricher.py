@@ -8,7 +8,7 @@ the text that is stored.
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter_ns
@@ -118,43 +118,21 @@ class Enricher:
     def _enrich_many(self, raws: Sequence[RawMention], enriched_at: datetime,
                      ingested_at: datetime | None) -> list[EnrichedMention]:
         t0 = perf_counter_ns()
-        redact, detect, fields, match = self.redactor.redact, self.detector.detect, self.fields, self.matcher.match
-        score, tag, decide = self.scorer.score, self.tagger.tag, self.prioritizer.decide
+        redact, decide = self.redactor.redact, self.prioritizer.decide
         # Read through the instance dicts: an attribute read on a pydantic model goes through its
         # __getattr__ hook, several times the cost of a dict read.
         raw_fields = [raw.__dict__ for raw in raws]
         texts = [redact(values["text"]) for values in raw_fields]
-        # Components with a batch method run it (step by step over the batch: see detect_many,
-        # match_many); others are called per post.
-        detect_many = getattr(self.detector, "detect_many", None)
-        if detect_many is not None:
-            languages = detect_many(texts, [values["lang"] for values in raw_fields])
-        else:
-            languages = [detect(text, values["lang"]) for text, values in zip(texts, raw_fields, strict=True)]
+        # Each component in its own pass over the batch (with its batch method when it has one, see
+        # _batched): its code then stays in the CPU's instruction cache for the whole batch
+        # (instruction-cache misses are a large part of this step's time).
+        languages = _batched(self.detector, "detect_many", self.detector.detect,
+                             texts, [values["lang"] for values in raw_fields])
         langs = [language.lang for language in languages]
-        # Fields and matching in separate passes, like every component: each one's code then stays in
-        # the CPU's instruction cache for the whole batch (instruction-cache misses are a large part
-        # of this step's time).
-        fields_many = getattr(self.fields, "many", None)
-        if fields_many is not None:
-            post_fields = fields_many(raws, langs)
-        else:
-            post_fields = [fields(raw, lang) for raw, lang in zip(raws, langs, strict=True)]
-        match_many = getattr(self.matcher, "match_many", None)
-        if match_many is not None:
-            topics = match_many(texts, post_fields)
-        else:
-            topics = [match(text, values) for text, values in zip(texts, post_fields, strict=True)]
-        score_many = getattr(self.scorer, "score_many", None)
-        if score_many is not None:
-            sentiments = score_many(texts, langs)
-        else:
-            sentiments = [score(text, lang) for text, lang in zip(texts, langs, strict=True)]
-        tag_many = getattr(self.tagger, "tag_many", None)
-        if tag_many is not None:
-            intents = tag_many(texts, langs)
-        else:
-            intents = [tag(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        post_fields = _batched(self.fields, "many", self.fields, raws, langs)
+        topics = _batched(self.matcher, "match_many", self.matcher.match, texts, post_fields)
+        sentiments = _batched(self.scorer, "score_many", self.scorer.score, texts, langs)
+        intents = _batched(self.tagger, "tag_many", self.tagger.tag, texts, langs)
         raw_authors = [values["author"] for values in raw_fields]
         priorities = [decide(tags, sentiment, author.followers, values["engagement"]) for tags, sentiment, author, values
                       in zip(intents, sentiments, raw_authors, raw_fields, strict=True)]
@@ -208,6 +186,16 @@ class Enricher:
             "times": times,
         }
         return trusted(EnrichedMention, data)
+
+
+def _batched(component: object, batch_method: str, per_post: Callable[..., Any], *columns: Sequence[Any]) -> list[Any]:
+    """``component.<batch_method>(*columns)`` if the component has that method (it runs one step at a
+    time over the batch: ``detect_many``, ``match_many``...), else ``per_post`` on each row of the columns."""
+    many = getattr(component, batch_method, None)
+    if many is not None:
+        result: list[Any] = many(*columns)
+        return result
+    return [per_post(*row) for row in zip(*columns, strict=True)]
 
 
 def _times(ingested_at: datetime | None, enriched_at: datetime, enrich_us: int) -> ProcessingTimes:
